@@ -1,0 +1,202 @@
+"""The hash-chained audit log.
+
+Every complaint has a chain; configuration changes go on the system chain. An event's hash is
+sha256(prev_hash + canonical(event)), where canonical is JSON with sorted keys, compact
+separators, Decimals as strings and UTC timestamps with microseconds, tagged with a format
+version. Events hold ids, codes, field names and sha256 digests, never free text or personal
+data, so erasing personal data later leaves every chain valid.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import AuditChain, AuditEvent, Complaint
+
+FORMAT_VERSION = 1
+GENESIS_HASH = "0" * 64
+
+
+def _encode(value):
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, UUID):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} cannot go into an audit event")
+
+
+def canonical(payload) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_encode)
+
+
+def digest(text: str) -> str:
+    """What an event records instead of free text: the text's sha256."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def event_payload(*, chain_id, complaint_id, seq, at, actor_id, action, from_state, to_state, data) -> dict:
+    return {
+        "v": FORMAT_VERSION,
+        "chain": chain_id,
+        "complaint": complaint_id,
+        "seq": seq,
+        "at": _encode(at),
+        "actor": actor_id,
+        "action": action,
+        "from": from_state,
+        "to": to_state,
+        "data": data,
+    }
+
+
+def chain_hash(prev_hash: str, payload: dict) -> str:
+    return hashlib.sha256((prev_hash + canonical(payload)).encode()).hexdigest()
+
+
+def open_chain(complaint: Complaint) -> AuditChain:
+    return AuditChain.objects.create(complaint=complaint, head_hash=GENESIS_HASH)
+
+
+def system_chain_id() -> int:
+    return AuditChain.objects.only("id").get(is_system=True).id
+
+
+@transaction.atomic
+def audit_append(
+    *, complaint: Complaint | None, actor, action: str, from_state="", to_state="", data=None
+) -> AuditEvent:
+    """Append one event to the complaint's chain (or the system chain when complaint is None)."""
+    chains = AuditChain.objects.select_for_update()
+    chain = chains.get(complaint=complaint) if complaint else chains.get(is_system=True)
+    # Normalise through JSON so what is stored is exactly what was hashed.
+    data = json.loads(canonical(data or {}))
+    at = timezone.now()
+    seq = chain.head_seq + 1
+    payload = event_payload(
+        chain_id=chain.id,
+        complaint_id=complaint.pk if complaint else None,
+        seq=seq,
+        at=at,
+        actor_id=actor.pk if actor else None,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        data=data,
+    )
+    event = AuditEvent.objects.create(
+        chain=chain,
+        complaint=complaint,
+        seq=seq,
+        at=at,
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        data=data,
+        prev_hash=chain.head_hash,
+        hash=chain_hash(chain.head_hash, payload),
+    )
+    chain.head_seq, chain.head_hash = seq, event.hash
+    chain.save(update_fields=["head_seq", "head_hash"])
+    return event
+
+
+# --- Verification ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    chain: str
+    seq: int | None
+    event_id: int | None
+    message: str
+
+    def __str__(self):
+        where = f"event #{self.seq} (id {self.event_id})" if self.event_id else "head"
+        return f"{self.chain}: {where}: {self.message}"
+
+
+_EVENT_FIELDS = (
+    "chain_id", "id", "complaint_id", "seq", "at", "actor_id", "action",
+    "from_state", "to_state", "data", "prev_hash", "hash",
+)  # fmt: skip
+
+
+def _chain_name(chain_row) -> str:
+    chain_id, is_system, reference = chain_row[0], chain_row[1], chain_row[4]
+    return "system chain" if is_system else f"chain {chain_id} ({reference or 'no complaint'})"
+
+
+def _check_event(name, expected_seq, prev_hash, row) -> ChainProblem | None:
+    (chain_id, event_id, complaint_id, seq, at, actor_id, action, from_state, to_state, data,
+     stored_prev, stored_hash) = row  # fmt: skip
+    if seq != expected_seq:
+        return ChainProblem(name, seq, event_id, f"sequence gap: expected #{expected_seq}, found #{seq}")
+    if stored_prev != prev_hash:
+        return ChainProblem(name, seq, event_id, "prev_hash does not match the event before it")
+    payload = event_payload(
+        chain_id=chain_id, complaint_id=complaint_id, seq=seq, at=at, actor_id=actor_id,
+        action=action, from_state=from_state, to_state=to_state, data=data,
+    )  # fmt: skip
+    if chain_hash(prev_hash, payload) != stored_hash:
+        return ChainProblem(name, seq, event_id, "hash does not match the event's contents")
+    return None
+
+
+def _check_chain(chain_row, events) -> ChainProblem | None:
+    name = _chain_name(chain_row)
+    head_seq, head_hash = chain_row[2], chain_row[3]
+    seq, prev_hash = 0, GENESIS_HASH
+    for row in events:
+        problem = _check_event(name, seq + 1, prev_hash, row)
+        if problem:
+            return problem
+        seq, prev_hash = row[3], row[11]
+    if (seq, prev_hash) != (head_seq, head_hash):
+        return ChainProblem(
+            name, None, None, f"head says #{head_seq} but the chain ends at #{seq}: events were removed or added"
+        )
+    return None
+
+
+def _events_by_chain(events):
+    """Group an iterator of event rows ordered by (chain_id, seq) into (chain_id, rows)."""
+    current, rows = None, []
+    for row in events:
+        if row[0] != current:
+            if current is not None:
+                yield current, rows
+            current, rows = row[0], []
+        rows.append(row)
+    if current is not None:
+        yield current, rows
+
+
+def verify_chains(chain_ids=None):
+    """Yield a ChainProblem for each chain that does not verify (the first bad event in each).
+
+    Chains and events are streamed side by side, ordered by chain id, so memory stays flat
+    however many complaints there are.
+    """
+    chains = AuditChain.objects.order_by("id")
+    events = AuditEvent.objects.order_by("chain_id", "seq")
+    if chain_ids is not None:
+        chains, events = chains.filter(id__in=chain_ids), events.filter(chain_id__in=chain_ids)
+    chain_rows = chains.values_list("id", "is_system", "head_seq", "head_hash", "complaint__reference")
+    grouped = _events_by_chain(events.values_list(*_EVENT_FIELDS).iterator(chunk_size=5000))
+    pending = next(grouped, None)
+    for chain_row in chain_rows.iterator(chunk_size=5000):
+        rows = []
+        if pending and pending[0] == chain_row[0]:
+            rows, pending = pending[1], next(grouped, None)
+        problem = _check_chain(chain_row, rows)
+        if problem:
+            yield problem

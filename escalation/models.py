@@ -1,0 +1,1 @@
+# Regimes, SLA policies, business calendars and due times arrive with the escalation issue.
