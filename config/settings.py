@@ -181,6 +181,7 @@ USE_TZ = True
 # --- Files --------------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns at start-up when it is missing
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Evidence lives outside static/ and has no public URL: it is served only by a view that
 # checks permission first.
