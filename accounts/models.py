@@ -115,6 +115,7 @@ class CustomerProfile(models.Model):
     verified = models.BooleanField(
         default=False, help_text=_("Identity verified by the exchange (KYC passed).")
     )
+    email_verified_at = models.DateTimeField(null=True, blank=True)
     jurisdiction = models.CharField(
         max_length=2, blank=True, help_text=_("ISO 3166 country code; picks the regulatory regime.")
     )

@@ -81,6 +81,20 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     reply_token = models.CharField(max_length=32, unique=True, default=_new_reply_token, editable=False)
+    represented_person = models.CharField(
+        _("filed on behalf of"),
+        max_length=200,
+        blank=True,
+        help_text=_("When a representative files for someone else: the person represented."),
+    )
+    intake_key = models.CharField(
+        max_length=80,
+        unique=True,
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Makes filing idempotent: the same key (a form token, an API Idempotency-Key) files once."),
+    )
 
     # --- The lifecycle -----------------------------------------------------------------------
     state = FSMField(default=State.RECEIVED, choices=State.choices, protected=True, db_index=True)
@@ -451,12 +465,18 @@ def _evidence_storage():
 
 
 class Evidence(models.Model):
+    class Purpose(models.TextChoices):
+        EVIDENCE = "evidence", _("Evidence")
+        POWER_OF_ATTORNEY = "power_of_attorney", _("Power of attorney")
+        COLLECTED = "collected", _("Collected by staff (trade records, log-in logs, chat logs)")
+
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="evidence")
     message = models.ForeignKey(
         Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence"
     )
     file = models.FileField(upload_to=evidence_path, storage=_evidence_storage, max_length=255)
     original_name = models.CharField(max_length=255)
+    purpose = models.CharField(max_length=24, choices=Purpose.choices, default=Purpose.EVIDENCE)
     content_type = models.CharField(max_length=64)
     extension = models.CharField(max_length=8)
     size = models.PositiveBigIntegerField()
@@ -649,3 +669,74 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} to {self.to_email}"
+
+
+class ComplaintLink(models.Model):
+    """Two complaints that concern the same thing (same order, same transaction, same outage)."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="links")
+    related = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "related"], name="link_once"),
+            models.CheckConstraint(condition=~Q(complaint=models.F("related")), name="link_not_to_itself"),
+        ]
+
+    def __str__(self):
+        return f"{self.complaint_id} ↔ {self.related_id}"
+
+
+class SatisfactionRating(models.Model):
+    """How the customer rated the handling, once their complaint was resolved."""
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="rating")
+    score = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="rating_one_to_five"),
+        ]
+
+    def __str__(self):
+        return f"{self.score}/5 for {self.complaint_id}"
+
+
+class CannedResponse(models.Model):
+    """A macro agents insert into a reply: per category (or any) and language."""
+
+    title = models.CharField(max_length=120)
+    category = models.CharField(max_length=32, choices=Category.choices, blank=True)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+    body = models.TextField()
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["category", "language", "title"]
+
+    def __str__(self):
+        return self.title
+
+
+class HelpArticle(models.Model):
+    """An answer shown to a customer as they pick a category, before they file."""
+
+    category = models.CharField(max_length=32, choices=Category.choices)
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    position = models.PositiveSmallIntegerField(default=0)
+    is_published = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["category", "language", "position", "id"]
+        indexes = [models.Index(fields=["category", "language"], name="help_by_category")]
+
+    def __str__(self):
+        return self.title

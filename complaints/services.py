@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import TransitionNotAllowed, can_proceed
 
-from accounts.models import Team
+from accounts.models import ConflictOfInterest, Team
 
 from . import policies
 from .audit import audit_append, digest, open_chain
@@ -44,7 +44,17 @@ from .choices import (
 from .evidence import check_upload
 from .exceptions import NotPermitted, WrongState
 from .identifiers import normalise_order_id, normalise_tx_hash
-from .models import Complaint, ComplaintIdentifier, Evidence, Message, Notification, ReferenceCounter, Remedy
+from .models import (
+    Complaint,
+    ComplaintIdentifier,
+    ComplaintLink,
+    Evidence,
+    Message,
+    Notification,
+    ReferenceCounter,
+    Remedy,
+    SatisfactionRating,
+)
 from .notifications import notification_queue
 
 ACTION_LABELS = {
@@ -843,3 +853,87 @@ def remedy_retry(*, remedy: Remedy, actor) -> Remedy:
 @transaction.atomic
 def remedy_cancel(*, remedy: Remedy, actor) -> Remedy:
     return _remedy_step(remedy, actor, "cancel")
+
+
+# --- Links, ratings, transfers, conflicts --------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_link(*, complaint: Complaint, actor, related: Complaint) -> None:
+    """Link two complaints both ways (same order, same transaction, same outage)."""
+    complaint = _lock(complaint)
+    policies.ensure_can_work(actor, complaint)
+    if related is None or related.pk == complaint.pk:
+        raise ValidationError({"related": _("Choose another complaint to link to.")})
+    for one, other in ((complaint, related), (related, complaint)):
+        ComplaintLink.objects.get_or_create(complaint=one, related=other, defaults={"created_by": actor})
+    audit_append(complaint=complaint, actor=actor, action="link", data={"related": related.pk})
+
+
+@transaction.atomic
+def complaint_merge_into(*, complaint: Complaint, actor, original: Complaint) -> Complaint:
+    """Merge a duplicate into its original: link them and close the duplicate. Both keep their
+    own history and chain; the original's receipt date keeps the clock."""
+    complaint_link(complaint=complaint, actor=actor, related=original)
+    return complaint_close_as_duplicate(complaint=complaint, actor=actor, original=original)
+
+
+@transaction.atomic
+def complaint_transfer(*, complaint: Complaint, actor, team: Team, reason: str) -> Complaint:
+    """Hand a complaint to another team; the assignee is cleared for that team to pick up."""
+    complaint = _lock(complaint)
+    policies.ensure_can_work(actor, complaint)
+    if not complaint.is_open:
+        raise WrongState(_("A closed complaint can't be transferred."))
+    if team is None or team.pk == complaint.team_id:
+        raise ValidationError({"team": _("Choose a different team.")})
+    reason = _text("reason", reason, _("Say why the complaint is transferred."))
+    before = complaint.team_id
+    complaint.team, complaint.assignee = team, None
+    complaint._change_reason, complaint._history_user = f"transfer: {reason}", actor
+    complaint.save()
+    note = _post(complaint, actor, reason, kind=MessageKind.COMMENT, visibility=Visibility.INTERNAL)
+    audit_append(
+        complaint=complaint, actor=actor, action="transfer",
+        data={"from_team": before, "to_team": team.pk, **_message_data(note)},
+    )  # fmt: skip
+    return complaint
+
+
+@transaction.atomic
+def conflict_declare(*, complaint: Complaint, actor, reason: str) -> ConflictOfInterest:
+    """Staff recuse themselves: never assigned to the complaint again, and unassigned now."""
+    complaint = _lock(complaint)
+    if actor is None or not actor.is_staff:
+        raise NotPermitted(_("Only a member of staff can declare a conflict of interest."))
+    reason = _text("reason", reason, _("Say what the conflict is."))
+    if ConflictOfInterest.objects.filter(staff=actor, complaint=complaint).exists():
+        raise ValidationError({"reason": _("You have already declared a conflict on this complaint.")})
+    conflict = ConflictOfInterest.objects.create(staff=actor, complaint=complaint, reason=reason)
+    if complaint.assignee_id == actor.pk:
+        complaint.assignee = None
+        complaint._change_reason, complaint._history_user = "conflict declared", actor
+        complaint.save()
+    return conflict  # the conflict_declared audit event is written by accounts.signals
+
+
+@transaction.atomic
+def complaint_rate(*, complaint: Complaint, actor, score: int, comment: str = "") -> SatisfactionRating:
+    """The customer rates the handling once, after the complaint is resolved or closed by decision."""
+    complaint = _lock(complaint)
+    policies.ensure_customer(actor, complaint)
+    rateable = complaint.state == State.RESOLVED or (
+        complaint.state in {State.CLOSED, State.ARCHIVED} and complaint.closure_reason == ClosureReason.DECIDED
+    )
+    if not rateable:
+        raise WrongState(_("You can rate the handling once your complaint is resolved."))
+    if SatisfactionRating.objects.filter(complaint=complaint).exists():
+        raise WrongState(_("You have already rated the handling of this complaint."))
+    if score not in range(1, 6):
+        raise ValidationError({"score": _("Choose a rating from 1 to 5.")})
+    rating = SatisfactionRating.objects.create(complaint=complaint, score=score, comment=comment.strip())
+    audit_append(
+        complaint=complaint, actor=actor, action="rate",
+        data={"score": score, "comment_sha256": digest(rating.comment)},
+    )  # fmt: skip
+    return rating

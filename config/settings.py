@@ -7,6 +7,7 @@ production. A value that can't be parsed stops start-up with a message naming th
 """
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -73,6 +74,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_fsm",
     "simple_history",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "accounts",
     "complaints",
     "escalation",
@@ -86,10 +90,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -169,6 +175,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "admin:login"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out user before checking a password
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Guessing: five failures for one account from one address lock it out for an hour.
+AXES_FAILURE_LIMIT = _positive_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(hours=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLED = _bool("AXES_ENABLED", True)
+# Staff sign in to the admin with a TOTP second factor; on by default outside the demo.
+REDRESS_STAFF_REQUIRE_2FA = _bool("REDRESS_STAFF_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = "Redress"
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_ENABLE = _bool("RATELIMIT_ENABLE", True)
 
 # --- Languages and time -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
