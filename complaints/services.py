@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -267,6 +267,7 @@ class Filing:
     funds_at_risk: bool = False
     channel: str = Channel.WEB
     language: str = ""
+    represented_person: str = ""
 
 
 def _checked_identifiers(filing: Filing) -> list[tuple[str, str, str]]:
@@ -312,6 +313,7 @@ def _checked_filing(filing: Filing) -> dict:
         "disputed_reference_value": _decimal("disputed_reference_value", filing.disputed_reference_value, required=False),
         "funds_at_risk": bool(filing.funds_at_risk),
         "channel": _choice("channel", filing.channel, Channel, _("Choose the channel the complaint came by.")),
+        "represented_person": filing.represented_person.strip()[:200],
     }
 
 
@@ -323,32 +325,40 @@ def _ensure_can_file(customer, filed_by) -> None:
 
 
 @transaction.atomic
-def complaint_file(*, customer, filing: Filing, evidence_files=(), filed_by=None) -> Complaint:
+def complaint_file(
+    *, customer, filing: Filing, evidence_files=(), filed_by=None, intake_key: str | None = None,
+    power_of_attorney=None,
+) -> Complaint:  # fmt: skip
     """Record a complaint at `received`, issue its reference and acknowledge it at once.
 
-    Everything is checked before anything is written, so bad input saves nothing.
+    Everything is checked before anything is written, so bad input saves nothing. The same
+    intake_key (a form token, an API Idempotency-Key) files once and returns that complaint.
+    A representative filing for someone else must attach their power of attorney.
     """
     _ensure_can_file(customer, filed_by)
+    if intake_key and (existing := _already_filed(customer, intake_key)):
+        return existing
     fields = _checked_filing(filing)
     identifiers = _checked_identifiers(filing)
-    checked_files = [(upload, check_upload(upload)) for upload in evidence_files]
-    profile = getattr(customer, "customer_profile", None)
-    now = timezone.now()
-    complaint = Complaint(
-        customer=customer, filed_by=filed_by, received_at=now, reference=_next_reference(now.year),
-        language=filing.language or (profile.language if profile else settings.LANGUAGE_CODE), **fields,
-    )  # fmt: skip
-    complaint._history_user = filed_by or customer
-    complaint._change_reason = "file"
-    complaint.save()
-    open_chain(complaint)
+    checked_files = [(upload, check_upload(upload), Evidence.Purpose.EVIDENCE) for upload in evidence_files]
+    if fields["represented_person"]:
+        if power_of_attorney is None:
+            raise ValidationError({"power_of_attorney": _("Attach the power of attorney that lets you act for this person.")})
+        checked_files.append((power_of_attorney, check_upload(power_of_attorney), Evidence.Purpose.POWER_OF_ATTORNEY))
+    complaint, created = _insert_complaint(customer, filed_by, filing, fields, intake_key)
+    if not created:  # a concurrent submit with the same key won the race
+        return complaint
     ComplaintIdentifier.objects.bulk_create(
         ComplaintIdentifier(complaint=complaint, kind=kind, network=network, value=value)
         for kind, network, value in identifiers
     )
-    evidence_ids = [_store_evidence(complaint, upload, checked, filed_by or customer).pk for upload, checked in checked_files]
+    uploader = filed_by or customer
+    evidence_ids = [
+        _store_evidence(complaint, upload, checked, uploader, purpose=purpose).pk
+        for upload, checked, purpose in checked_files
+    ]
     audit_append(
-        complaint=complaint, actor=filed_by or customer, action="file", to_state=complaint.state,
+        complaint=complaint, actor=uploader, action="file", to_state=complaint.state,
         data={"channel": complaint.channel, "category": complaint.category, "identifiers": len(identifiers),
               "evidence": evidence_ids, "description_sha256": digest(complaint.description)},
     )  # fmt: skip
@@ -356,6 +366,34 @@ def complaint_file(*, customer, filing: Filing, evidence_files=(), filed_by=None
     if complaint.category == Category.ACCOUNT_SECURITY and complaint.funds_at_risk:
         complaint = _security_fast_path(complaint)
     return complaint
+
+
+def _already_filed(customer, intake_key: str) -> Complaint | None:
+    existing = Complaint.objects.filter(intake_key=intake_key).first()
+    if existing is not None and existing.customer_id != customer.pk:
+        raise ValidationError({"intake_key": _("This submission key belongs to another complaint.")})
+    return existing
+
+
+def _insert_complaint(customer, filed_by, filing: Filing, fields: dict, intake_key) -> tuple[Complaint, bool]:
+    profile = getattr(customer, "customer_profile", None)
+    now = timezone.now()
+    complaint = Complaint(
+        customer=customer, filed_by=filed_by, received_at=now, reference=_next_reference(now.year),
+        language=filing.language or (profile.language if profile else settings.LANGUAGE_CODE),
+        intake_key=intake_key or None, **fields,
+    )  # fmt: skip
+    complaint._history_user = filed_by or customer
+    complaint._change_reason = "file"
+    try:
+        with transaction.atomic():  # a savepoint: a duplicate key must not abort the caller
+            complaint.save()
+    except IntegrityError:
+        if not intake_key:
+            raise
+        return _already_filed(customer, intake_key), False
+    open_chain(complaint)
+    return complaint, True
 
 
 def _acknowledge(complaint: Complaint) -> Complaint:
@@ -387,9 +425,9 @@ def _security_fast_path(complaint: Complaint) -> Complaint:
     return complaint
 
 
-def _store_evidence(complaint, upload, checked, uploader, message=None) -> Evidence:
+def _store_evidence(complaint, upload, checked, uploader, message=None, purpose=Evidence.Purpose.EVIDENCE) -> Evidence:
     evidence = Evidence(
-        complaint=complaint, message=message, original_name=checked.original_name,
+        complaint=complaint, message=message, original_name=checked.original_name, purpose=purpose,
         content_type=checked.type.content_type, extension=checked.type.extension,
         size=checked.size, sha256=checked.sha256, uploaded_by=uploader,
     )  # fmt: skip
@@ -401,7 +439,9 @@ def _store_evidence(complaint, upload, checked, uploader, message=None) -> Evide
 
 
 @transaction.atomic
-def evidence_attach(*, complaint: Complaint, actor, upload, message: Message | None = None) -> Evidence:
+def evidence_attach(
+    *, complaint: Complaint, actor, upload, message: Message | None = None, purpose=Evidence.Purpose.EVIDENCE
+) -> Evidence:
     """The customer, or staff who may work the complaint, attach a file to an open complaint."""
     complaint = _lock(complaint)
     if actor is not None and actor.pk == complaint.customer_id:
@@ -411,7 +451,8 @@ def evidence_attach(*, complaint: Complaint, actor, upload, message: Message | N
     if not complaint.is_open:
         raise WrongState(_("Evidence can't be added to a closed complaint."))
     checked = check_upload(upload)
-    evidence = _store_evidence(complaint, upload, checked, actor, message)
+    purpose = _choice("purpose", purpose, Evidence.Purpose, _("Choose what this file is."))
+    evidence = _store_evidence(complaint, upload, checked, actor, message, purpose=purpose)
     audit_append(
         complaint=complaint, actor=actor, action="evidence_added",
         data={"evidence": evidence.pk, "sha256": evidence.sha256, "content_type": evidence.content_type, "size": evidence.size},

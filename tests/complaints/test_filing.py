@@ -124,3 +124,34 @@ def test_a_security_complaint_without_funds_at_risk_waits_for_triage(alice):
         customer=alice, filing=filing(category=Category.ACCOUNT_SECURITY, subcategory="abnormal_login"),
     )
     assert complaint.state == State.TRIAGE and complaint.priority == ""
+
+
+def test_the_same_intake_key_files_once(alice):
+    first = services.complaint_file(customer=alice, filing=filing(), intake_key="portal:form-token-1")
+    again = services.complaint_file(customer=alice, filing=filing(), intake_key="portal:form-token-1")
+    assert again.pk == first.pk
+    assert Complaint.objects.count() == 1 and first.audit_events.count() == 2
+
+
+def test_another_customers_intake_key_is_refused(alice, bob):
+    services.complaint_file(customer=alice, filing=filing(), intake_key="portal:shared")
+    with pytest.raises(ValidationError) as refused:
+        services.complaint_file(customer=bob, filing=filing(), intake_key="portal:shared")
+    assert "intake_key" in refused.value.message_dict
+    assert Complaint.objects.count() == 1
+
+
+def test_a_representative_must_attach_a_power_of_attorney(alice):
+    with pytest.raises(ValidationError) as refused:
+        services.complaint_file(customer=alice, filing=filing(represented_person="Zhang San"))
+    assert "power_of_attorney" in refused.value.message_dict
+    assert not Complaint.objects.exists()
+
+
+def test_a_representative_files_with_their_power_of_attorney(alice):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    poa = SimpleUploadedFile("poa.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    complaint = services.complaint_file(customer=alice, filing=filing(represented_person="Zhang San"), power_of_attorney=poa)
+    assert complaint.represented_person == "Zhang San"
+    assert complaint.evidence.get().purpose == "power_of_attorney"
