@@ -160,6 +160,13 @@ class RemedyKind(models.TextChoices):
 
 
 MONETARY_REMEDIES = {RemedyKind.FEE_REFUND, RemedyKind.COMPENSATION, RemedyKind.TRADE_REVERSAL, RemedyKind.COUPON}
+# Delivered by the decision itself: executed the moment they are accepted, with no ledger entry.
+INFORMATIONAL_REMEDIES = {
+    RemedyKind.EXPLANATION,
+    RemedyKind.APOLOGY,
+    RemedyKind.SECURITY_ADVICE,
+    RemedyKind.TECHNICAL_GUIDANCE,
+}
 
 
 class RemedyState(models.TextChoices):
