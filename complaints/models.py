@@ -37,6 +37,8 @@ from .choices import (
 )
 
 AMOUNT = {"max_digits": 38, "decimal_places": 18}
+# Plain strings, so index conditions in migrations don't depend on the enum.
+OPEN_STATE_VALUES = [state.value for state in OPEN_STATES]
 
 
 def _new_reply_token() -> str:
@@ -175,6 +177,20 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["team", "state"], name="complaint_team_state"),
             models.Index(fields=["assignee", "state"], name="complaint_assignee_state"),
             models.Index(fields=["customer", "-received_at"], name="complaint_customer_recent"),
+            # The console's queues (complaints/console/queues.py): each saved queue reads the
+            # newest first from one of these and stops after a page. The partial ones hold
+            # open complaints only, the working set.
+            models.Index(
+                fields=["-received_at", "-id"], name="complaint_open_recent", condition=Q(state__in=OPEN_STATE_VALUES)
+            ),
+            models.Index(
+                fields=["team", "-received_at", "-id"], name="complaint_team_open", condition=Q(state__in=OPEN_STATE_VALUES)
+            ),
+            models.Index(
+                fields=["assignee", "-received_at", "-id"], name="complaint_assignee_open",
+                condition=Q(state__in=OPEN_STATE_VALUES),
+            ),  # fmt: skip
+            models.Index(fields=["team", "state", "-received_at", "-id"], name="complaint_team_state_recent"),
         ]
 
     def __str__(self):
@@ -237,7 +253,11 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
 
     def appeal_window_over(self) -> bool:
         ends = self.appeal_window_ends_at
-        return ends is not None and timezone.now() > ends
+        if ends is None:
+            # An appeal from a no-response closure clears the closing time the window ran
+            # from; once that appeal is decided no appeal is left, so nothing to wait for.
+            return self.appeal_decided_at is not None
+        return timezone.now() > ends
 
     def remedies_settled(self) -> bool:
         return not self.remedies.exclude(

@@ -42,8 +42,12 @@ def ensure_staff_with(actor, permission: str, complaint) -> None:
 
 
 def ensure_can_work(actor, complaint) -> None:
-    """Agents, specialists and supervisors work complaints; an appeal's reviewer works it too."""
-    if complaint.state == State.APPEALED and actor is not None and actor.has_perm("complaints.decide_appeal"):
+    """Agents, specialists and supervisors work complaints; an appeals reviewer works an
+    appeal, including logging the customer's answer while the appeal awaits them."""
+    in_appeal = complaint.state == State.APPEALED or (
+        complaint.state == State.AWAITING_CUSTOMER and complaint.return_state == State.APPEALED
+    )
+    if in_appeal and actor is not None and actor.has_perm("complaints.decide_appeal"):
         ensure_can_review_appeal(actor, complaint)
         return
     ensure_staff_with(actor, "complaints.work_complaint", complaint)

@@ -24,6 +24,7 @@ from accounts.models import ConflictOfInterest, Team
 from . import policies
 from .audit import audit_append, digest, open_chain
 from .choices import (
+    INFORMATIONAL_REMEDIES,
     MONETARY_REMEDIES,
     SUBCATEGORIES,
     AppealOutcome,
@@ -129,7 +130,8 @@ def _transition(complaint: Complaint, actor, action: str, *, data=None, reason: 
         method(**kwargs)
     except TransitionNotAllowed as refused:
         raise WrongState(_("The conditions for this step are not met.")) from refused
-    complaint._change_reason = f"{action}: {reason}" if reason else action
+    # history_change_reason is varchar(100): PostgreSQL refuses a longer reason (the full text is in a message).
+    complaint._change_reason = (f"{action}: {reason}" if reason else action)[:100]
     complaint._history_user = actor
     complaint.save()
     return audit_append(
@@ -162,6 +164,15 @@ def _move_remedies(complaint, states, step: str, actor, **kwargs) -> list[int]:
         _save_remedy(remedy, actor, step)
         moved.append(remedy.pk)
     return moved
+
+
+def _accept_remedies(complaint, states, actor) -> list[int]:
+    """Move remedies to execution; those the decision itself delivers are executed at once."""
+    accepted = _move_remedies(complaint, states, "accept", actor)
+    for remedy in complaint.remedies.filter(pk__in=accepted, kind__in=INFORMATIONAL_REMEDIES):
+        remedy.execute(ledger_reference="")
+        _save_remedy(remedy, actor, "delivered with the decision")
+    return accepted
 
 
 def _message_data(message: Message) -> dict:
@@ -690,11 +701,12 @@ def complaint_accept_resolution(*, complaint: Complaint, actor) -> Complaint:
     complaint = _lock(complaint)
     if actor is None:
         deemed_at = complaint.deemed_acceptance_at
-        if deemed_at is not None and timezone.now() < deemed_at:
-            raise WrongState(_("The customer has until %(date)s to answer.") % {"date": _when(deemed_at)})
+        if complaint.state == State.RESOLUTION_PROPOSED and (deemed_at is None or timezone.now() < deemed_at):
+            until = _when(deemed_at) if deemed_at else _("the end of the acceptance period")
+            raise WrongState(_("The customer has until %(date)s to answer.") % {"date": until})
     else:
         policies.ensure_customer(actor, complaint)
-    accepted = _move_remedies(complaint, _LIVE_PROPOSALS, "accept", actor)
+    accepted = _accept_remedies(complaint, _LIVE_PROPOSALS, actor)
     _transition(complaint, actor, "accept_resolution", data={"remedies": accepted, "deemed": actor is None})
     return complaint
 
@@ -748,10 +760,14 @@ def complaint_decide_appeal(
     new_remedies = [_checked_remedy(item) for item in remedies]
     if outcome == AppealOutcome.CHANGED and not new_remedies:
         raise ValidationError({"remedies": _("A changed decision needs the new remedies.")})
+    # A confirmed or partly changed decision keeps the remedies it offered; a changed one
+    # replaces whatever of them is not yet paid out.
+    if outcome == AppealOutcome.CHANGED:
+        _move_remedies(complaint, _UNSETTLED, "cancel", actor)
+    else:
+        _accept_remedies(complaint, _LIVE_PROPOSALS, actor)
     created = _create_remedies(complaint, actor, new_remedies, from_appeal=True)
-    for remedy in created:
-        remedy.accept()
-        _save_remedy(remedy, actor, "accepted on appeal")
+    _accept_remedies(complaint, [RemedyState.PROPOSED], actor)
     posted = _post(complaint, actor, f"{reasons}\n\n{external}", kind=MessageKind.APPEAL_DECISION)
     _transition(
         complaint, actor, "decide_appeal", reviewer=actor, outcome=outcome, external_recourse=external,
@@ -873,7 +889,7 @@ def _remedy_step(remedy: Remedy, actor, step: str, **kwargs) -> Remedy:
 
 @transaction.atomic
 def remedy_record_execution(*, remedy: Remedy, actor, ledger_reference: str) -> Remedy:
-    reference = _text("ledger_reference", ledger_reference, _("Give the ledger reference of the payout."))
+    reference = _text("ledger_reference", ledger_reference, _("Give the ledger reference of the payout, or the reference of the action taken."))
     clash = Remedy.objects.filter(ledger_reference=reference).exclude(pk=remedy.pk).exists()
     if clash:
         raise ValidationError({"ledger_reference": _("This ledger reference is already recorded for another remedy.")})
@@ -931,7 +947,7 @@ def complaint_transfer(*, complaint: Complaint, actor, team: Team, reason: str) 
     reason = _text("reason", reason, _("Say why the complaint is transferred."))
     before = complaint.team_id
     complaint.team, complaint.assignee = team, None
-    complaint._change_reason, complaint._history_user = f"transfer: {reason}", actor
+    complaint._change_reason, complaint._history_user = f"transfer: {reason}"[:100], actor
     complaint.save()
     note = _post(complaint, actor, reason, kind=MessageKind.COMMENT, visibility=Visibility.INTERNAL)
     audit_append(
