@@ -15,7 +15,7 @@ from .factories import ComplaintFactory, CustomerFactory, make_staff
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
+def _test_settings(settings, tmp_path, monkeypatch):
     settings.SECURE_SSL_REDIRECT = False
     settings.STORAGES = {
         **settings.STORAGES,
@@ -26,6 +26,15 @@ def _test_settings(settings, tmp_path):
         },
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests sign staff in with force_login; the second-factor tests turn this back on.
+    settings.REDRESS_STAFF_REQUIRE_2FA = False
+    # A FileField calls its storage callable once, when the model class is built, so
+    # Evidence.file would keep writing to the real EVIDENCE_ROOT: point it at this test's dir.
+    from django.core.files.storage import storages
+
+    from complaints.models import Evidence
+
+    monkeypatch.setattr(Evidence._meta.get_field("file"), "storage", storages["evidence"])
 
 
 @pytest.fixture(autouse=True)
@@ -35,6 +44,36 @@ def _celery_eager():
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = False
+
+
+def _is_transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    marked = marker is not None and bool(marker.kwargs.get("transaction", marker.args[0] if marker.args else False))
+    return marked or bool({"transactional_db", "live_server"} & set(request.fixturenames))
+
+
+@pytest.fixture(autouse=True)
+def _migration_rows(request):
+    """Before a transactional test, put back the rows the data migrations make (role groups,
+    teams, the system chain): the flush after the previous transactional test removed them.
+
+    serialized_rollback can't do this here: restoring Group.permissions fires the audit
+    signal (accounts/signals.py) before the system chain is back. The migrations' own
+    functions run on the historical models, which fire no signals, so nothing is audited.
+    """
+    if not _is_transactional(request):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    state_apps = MigrationLoader(connection).project_state().apps
+    importlib.import_module("accounts.migrations.0003_roles_and_teams").create_roles_and_teams(state_apps, None)
+    importlib.import_module("complaints.migrations.0002_system_chain_and_reference_sequences").create_system_chain(
+        state_apps, None
+    )
 
 
 @pytest.fixture
