@@ -11,19 +11,28 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from .audit import audit_append
+from .choices import Visibility
 from .models import Evidence
 from .policies import is_conflicted
+
+
+def _shown_to_customer(evidence: Evidence) -> bool:
+    """A file on an internal note is part of the note; material staff collected is internal until
+    they attach it to a public reply."""
+    if evidence.message_id is not None:
+        return evidence.message.visibility == Visibility.PUBLIC
+    return evidence.purpose != Evidence.Purpose.COLLECTED
 
 
 def may_download(user, evidence: Evidence) -> bool:
     complaint = evidence.complaint
     if user.pk == complaint.customer_id and not user.is_staff:
-        return True
+        return _shown_to_customer(evidence)
     return user.is_staff and user.has_perm("complaints.view_evidence") and not is_conflicted(user, complaint)
 
 
 def _evidence_for(user, pk: int) -> Evidence:
-    evidence = get_object_or_404(Evidence.objects.select_related("complaint"), pk=pk)
+    evidence = get_object_or_404(Evidence.objects.select_related("complaint", "message"), pk=pk)
     if not may_download(user, evidence):
         raise Http404("No evidence here.")
     return evidence

@@ -176,7 +176,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:sign-in"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked-out user before checking a password
     "django.contrib.auth.backends.ModelBackend",
@@ -185,6 +185,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = _positive_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(hours=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Both sign-in forms (admin, portal) call authenticate(username=…); axes would otherwise read
+# USERNAME_FIELD ("email") from the credentials, find nothing, and never lock the account.
+AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = _bool("AXES_ENABLED", True)
 # Staff sign in to the admin with a TOTP second factor; on by default outside the demo.
