@@ -13,6 +13,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 import filetype
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 MB = 1024 * 1024
 
@@ -22,18 +23,18 @@ class EvidenceType:
     content_type: str
     extension: str
     max_size: int
-    label: str
+    label: object  # a lazily translated name
 
 
 ALLOWED_TYPES = {
-    "png": EvidenceType("image/png", ".png", 10 * MB, "PNG image"),
-    "jpg": EvidenceType("image/jpeg", ".jpg", 10 * MB, "JPEG image"),
-    "webp": EvidenceType("image/webp", ".webp", 10 * MB, "WebP image"),
-    "gif": EvidenceType("image/gif", ".gif", 10 * MB, "GIF image"),
-    "pdf": EvidenceType("application/pdf", ".pdf", 15 * MB, "PDF document"),
-    "mp4": EvidenceType("video/mp4", ".mp4", 15 * MB, "MP4 video"),
-    "txt": EvidenceType("text/plain", ".txt", 2 * MB, "text file"),
-    "csv": EvidenceType("text/csv", ".csv", 2 * MB, "CSV file"),
+    "png": EvidenceType("image/png", ".png", 10 * MB, gettext_lazy("PNG image")),
+    "jpg": EvidenceType("image/jpeg", ".jpg", 10 * MB, gettext_lazy("JPEG image")),
+    "webp": EvidenceType("image/webp", ".webp", 10 * MB, gettext_lazy("WebP image")),
+    "gif": EvidenceType("image/gif", ".gif", 10 * MB, gettext_lazy("GIF image")),
+    "pdf": EvidenceType("application/pdf", ".pdf", 15 * MB, gettext_lazy("PDF document")),
+    "mp4": EvidenceType("video/mp4", ".mp4", 15 * MB, gettext_lazy("MP4 video")),
+    "txt": EvidenceType("text/plain", ".txt", 2 * MB, gettext_lazy("text file")),
+    "csv": EvidenceType("text/csv", ".csv", 2 * MB, gettext_lazy("CSV file")),
 }
 EXTENSION_ALIASES = {"jpeg": "jpg", "log": "txt"}
 MAX_UPLOAD_SIZE = max(kind.max_size for kind in ALLOWED_TYPES.values())

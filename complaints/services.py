@@ -80,6 +80,13 @@ ACTION_LABELS = {
     "archive": gettext_lazy("archived"),
 }
 
+REMEDY_STEP_LABELS = {
+    "execute": gettext_lazy("recorded as executed"),
+    "fail": gettext_lazy("recorded as failed"),
+    "retry": gettext_lazy("retried"),
+    "cancel": gettext_lazy("cancelled"),
+}
+
 _LIVE_PROPOSALS = [RemedyState.PROPOSED, RemedyState.APPROVED]
 _UNSETTLED = [RemedyState.PROPOSED, RemedyState.APPROVED, RemedyState.ACCEPTED, RemedyState.FAILED]
 
@@ -876,7 +883,7 @@ def _remedy_step(remedy: Remedy, actor, step: str, **kwargs) -> Remedy:
     complaint, remedy = _locked_remedy(remedy)
     policies.ensure_can_work(actor, complaint)
     if not can_proceed(getattr(remedy, step)):
-        raise WrongState(_("This remedy is %(state)s; it can't be %(step)s.") % {"state": remedy.get_state_display().lower(), "step": step})
+        raise WrongState(_("This remedy is %(state)s; it can't be %(step)s.") % {"state": remedy.get_state_display().lower(), "step": REMEDY_STEP_LABELS[step]})
     from_state = remedy.state
     getattr(remedy, step)(**kwargs)
     _save_remedy(remedy, actor, step)
