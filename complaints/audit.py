@@ -69,7 +69,9 @@ def system_chain_id() -> int:
     return AuditChain.objects.only("id").get(is_system=True).id
 
 
-@transaction.atomic
+# No savepoint: an event that can't be written must abort the change it records, and the
+# savepoint would cost two round trips on every transition.
+@transaction.atomic(savepoint=False)
 def audit_append(
     *, complaint: Complaint | None, actor, action: str, from_state="", to_state="", data=None
 ) -> AuditEvent:
