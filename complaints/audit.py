@@ -69,17 +69,22 @@ def system_chain_id() -> int:
     return AuditChain.objects.only("id").get(is_system=True).id
 
 
-# No savepoint: an event that can't be written must abort the change it records, and the
-# savepoint would cost two round trips on every transition.
-@transaction.atomic(savepoint=False)
 def audit_append(
     *, complaint: Complaint | None, actor, action: str, from_state="", to_state="", data=None
 ) -> AuditEvent:
     """Append one event to the complaint's chain (or the system chain when complaint is None)."""
+    # Normalised through JSON before anything is written, so a value the format can't hold is
+    # refused here, and what is stored is exactly what was hashed.
+    data = json.loads(canonical(data or {}))
+    return _append(complaint, actor, action, from_state, to_state, data)
+
+
+# No savepoint: an event that can't be written must abort the change it records, and the
+# savepoint would cost two round trips on every transition.
+@transaction.atomic(savepoint=False)
+def _append(complaint, actor, action, from_state, to_state, data) -> AuditEvent:
     chains = AuditChain.objects.select_for_update()
     chain = chains.get(complaint=complaint) if complaint else chains.get(is_system=True)
-    # Normalise through JSON so what is stored is exactly what was hashed.
-    data = json.loads(canonical(data or {}))
     at = timezone.now()
     seq = chain.head_seq + 1
     payload = event_payload(
