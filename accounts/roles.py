@@ -31,10 +31,22 @@ _WORK = _READ + [
     "complaints.add_evidence",
 ]
 
+# Deadlines and escalation: supervisors manage the configuration; everyone who works
+# complaints sees the clocks, extensions, referrals and freeze requests; compliance reads all.
+# Audited records stay read-only in the admin whatever these say.
+_ESCALATION_CONFIGURATION = ["businesscalendar", "workinghours", "holiday", "slapolicy", "regime", "regimerule", "escalationrule"]
+_ESCALATION_RECORDS = ["complaintclock", "deadlineextension", "externalreferral", "freezerequest", "supervisorqueueitem", "firing"]
+_ESCALATION_WORKING = ["complaintclock", "deadlineextension", "externalreferral", "freezerequest"]
+
+
+def _escalation(verbs, models) -> list[str]:
+    return [f"escalation.{verb}_{model}" for model in models for verb in verbs]
+
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CUSTOMER: [],
-    Role.AGENT: _WORK + ["complaints.add_complaint"],
-    Role.SPECIALIST: _WORK,
+    Role.AGENT: _WORK + ["complaints.add_complaint"] + _escalation(["view"], _ESCALATION_WORKING),
+    Role.SPECIALIST: _WORK + _escalation(["view"], _ESCALATION_WORKING),
     Role.SUPERVISOR: _WORK
     + [
         "complaints.add_complaint",
@@ -43,8 +55,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.place_legal_hold",
         "complaints.view_auditevent",
         "complaints.view_historicalcomplaint",
-    ],
-    Role.APPEALS_REVIEWER: _READ + ["complaints.decide_appeal", "complaints.add_message"],
+    ]
+    + _escalation(["view", "add", "change", "delete"], _ESCALATION_CONFIGURATION)
+    + _escalation(["view"], _ESCALATION_RECORDS),
+    Role.APPEALS_REVIEWER: _READ
+    + ["complaints.decide_appeal", "complaints.add_message"]
+    + _escalation(["view"], ["complaintclock", "externalreferral"]),
     Role.COMPLIANCE_OFFICER: _READ
     + [
         "complaints.view_auditevent",
@@ -59,5 +75,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_team",
         "accounts.view_staffprofile",
         "accounts.view_conflictofinterest",
-    ],
+    ]
+    + _escalation(["view"], _ESCALATION_CONFIGURATION + _ESCALATION_RECORDS),
 }

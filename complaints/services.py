@@ -141,10 +141,19 @@ def _transition(complaint: Complaint, actor, action: str, *, data=None, reason: 
     complaint._change_reason = (f"{action}: {reason}" if reason else action)[:100]
     complaint._history_user = actor
     complaint.save()
-    return audit_append(
+    event = audit_append(
         complaint=complaint, actor=actor, action=action, from_state=from_state,
         to_state=complaint.state, data=data or {},
     )  # fmt: skip
+    _recompute_clocks(complaint)
+    return event
+
+
+def _recompute_clocks(complaint: Complaint) -> None:
+    """Every transition, message, assignment and remedy step rewrites the complaint's due times."""
+    from escalation.services import clocks_recompute
+
+    clocks_recompute(complaint)
 
 
 def _post(complaint, author, body: str, *, kind=MessageKind.COMMENT, visibility=Visibility.PUBLIC,
@@ -421,8 +430,8 @@ def _acknowledge(complaint: Complaint) -> Complaint:
         complaint=complaint,
         kind=Notification.Kind.ACKNOWLEDGEMENT,
         context={
-            "first_response_due": first_response_due_at(complaint.received_at),
-            "decision_due": decision_due_at(complaint.received_at),
+            "first_response_due": first_response_due_at(complaint),
+            "decision_due": decision_due_at(complaint),
         },
     )
     _transition(complaint, None, "acknowledge", data={"notification": notification.pk})
@@ -437,9 +446,16 @@ def complaint_acknowledge(*, complaint: Complaint, actor=None) -> Complaint:
 
 def _security_fast_path(complaint: Complaint) -> Complaint:
     """Funds at risk on a hacked account: P1, straight to the security team, no triage wait."""
+    from escalation.services import security_fast_path, security_handler_for
+
     complaint.priority = Priority.P1
     complaint.team = Team.objects.get(code=Team.Code.SECURITY)
-    _transition(complaint, None, "start_investigation", data={"priority": "P1", "team": complaint.team_id, "fast_path": True})
+    complaint.assignee = security_handler_for(complaint)  # the least-loaded member present, if any
+    _transition(
+        complaint, None, "start_investigation",
+        data={"priority": "P1", "team": complaint.team_id, "assignee": complaint.assignee_id, "fast_path": True},
+    )  # fmt: skip
+    security_fast_path(complaint)  # pages the security team and records the account-freeze request
     return complaint
 
 
@@ -589,6 +605,13 @@ def complaint_start_investigation(
 
 
 def _ensure_assignable(complaint: Complaint, assignee) -> None:
+    from escalation.assignment import appeal_reviewer_refusal, in_appeal
+
+    if in_appeal(complaint):  # an appeal goes only to a reviewer who took no part in the decision
+        refusal = appeal_reviewer_refusal(complaint, assignee)
+        if refusal:
+            raise ValidationError({"assignee": refusal})
+        return
     if not assignee.is_active or not assignee.is_staff or not assignee.has_perm("complaints.work_complaint"):
         raise ValidationError({"assignee": _("%(name)s can't handle complaints.") % {"name": assignee}})
     if policies.is_conflicted(assignee, complaint):
@@ -612,6 +635,7 @@ def complaint_assign(*, complaint: Complaint, actor, assignee, team: Team | None
         complaint=complaint, actor=actor, action="assign",
         data={"before": before, "after": {"assignee": complaint.assignee_id, "team": complaint.team_id}},
     )  # fmt: skip
+    _recompute_clocks(complaint)
     return complaint
 
 
@@ -747,11 +771,14 @@ def _ensure_appealable(complaint: Complaint) -> None:
 @transaction.atomic
 def complaint_appeal(*, complaint: Complaint, actor, grounds: str) -> Complaint:
     complaint = _lock(complaint)
+    from escalation.assignment import route_appeal
+
     policies.ensure_customer(actor, complaint)
     _ensure_appealable(complaint)
     grounds = _text("grounds", grounds, _("Give the grounds of your appeal."))
     posted = _post(complaint, actor, grounds, kind=MessageKind.APPEAL_GROUNDS)
-    _transition(complaint, actor, "appeal", data=_message_data(posted))
+    routing = route_appeal(complaint)  # appeals team, an eligible reviewer or the supervisors' queue
+    _transition(complaint, actor, "appeal", data={**_message_data(posted), **routing})
     return complaint
 
 
@@ -869,6 +896,7 @@ def complaint_add_message(
     channel = channel or Channel.WEB
     message = _post(complaint, actor, body, visibility=visibility, channel=channel)
     audit_append(complaint=complaint, actor=actor, action="message", data={**_message_data(message), "visibility": visibility})
+    _recompute_clocks(complaint)
     if not is_customer and not internal:
         notification_queue(complaint=complaint, kind=Notification.Kind.REPLY, context={"message": message})
     return message
@@ -891,6 +919,7 @@ def _remedy_step(remedy: Remedy, actor, step: str, **kwargs) -> Remedy:
         complaint=complaint, actor=actor, action=f"remedy_{step}", from_state=from_state, to_state=remedy.state,
         data={"remedy": remedy.pk, "idempotency_key": remedy.idempotency_key, "ledger_reference_sha256": digest(remedy.ledger_reference)},
     )  # fmt: skip
+    _recompute_clocks(complaint)  # settled remedies let the complaint close when the appeal window ends
     return remedy
 
 

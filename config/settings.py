@@ -166,7 +166,11 @@ CELERY_TASK_ALWAYS_EAGER = _bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Deadlines are due times on rows, swept every minute (never long ETA tasks). A sweep
+    # that waited past the next one's start is dropped rather than run late.
+    "escalation-sweep": {"task": "escalation.tasks.sweep_due", "schedule": 60.0, "options": {"expires": 55}},
+}
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -270,6 +274,13 @@ REDRESS_DECISION_DEADLINE_MONTHS = _positive_int("REDRESS_DECISION_DEADLINE_MONT
 REDRESS_FIRST_RESPONSE_HOURS = _positive_int("REDRESS_FIRST_RESPONSE_HOURS", 24)
 REDRESS_DESK_EMAIL = env.str("REDRESS_DESK_EMAIL", default="complaints@redress.example")
 REDRESS_PORTAL_URL = env.str("REDRESS_PORTAL_URL", default="http://127.0.0.1:8000/")
+REDRESS_REMINDER_DAYS_BEFORE = _positive_int("REDRESS_REMINDER_DAYS_BEFORE", 3)
+# Account-freeze requests for P1 account-security complaints are POSTed here (JSON, with an
+# Idempotency-Key and, when a secret is set, an X-Redress-Signature HMAC). Empty: recorded only.
+FREEZE_WEBHOOK_URL = env.str("FREEZE_WEBHOOK_URL", default="")
+if FREEZE_WEBHOOK_URL and not FREEZE_WEBHOOK_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("FREEZE_WEBHOOK_URL must be an http(s):// URL")
+FREEZE_WEBHOOK_SECRET = env.str("FREEZE_WEBHOOK_SECRET", default="")
 
 LOGGING = {
     "version": 1,

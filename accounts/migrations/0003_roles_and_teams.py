@@ -31,7 +31,11 @@ def create_roles_and_teams(apps, schema_editor):
         group, _created = Group.objects.get_or_create(name=role)
         for dotted in permissions:
             app_label, codename = dotted.split(".")
-            group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+            # A permission of a model a later migration creates is granted by that migration's
+            # re-run of this function (accounts 0005 for escalation).
+            permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
+            if permission is not None:
+                group.permissions.add(permission)
 
 
 class Migration(migrations.Migration):
