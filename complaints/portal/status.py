@@ -185,9 +185,9 @@ def _commitments(complaint, staff_replied: bool) -> list[Step]:
     """What the exchange has committed to, and by when."""
     steps, state = [], complaint.state
     if state in {State.RECEIVED, State.TRIAGE} and not staff_replied:
-        steps.append(Step(_("A member of our team will respond by %(date)s.") % {"date": when(first_response_due_at(complaint.received_at))}))
+        steps.append(Step(_("A member of our team will respond by %(date)s.") % {"date": when(first_response_due_at(complaint))}))
     if state in _BEFORE_DECISION and complaint.decided_at is None:
-        steps.append(Step(_("We will give you our decision by %(date)s at the latest. If we cannot, we will tell you why and when to expect it.") % {"date": when(decision_due_at(complaint.received_at))}))
+        steps.append(Step(_("We will give you our decision by %(date)s at the latest. If we cannot, we will tell you why and when to expect it.") % {"date": when(decision_due_at(complaint))}))
     return steps
 
 

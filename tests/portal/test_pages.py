@@ -169,3 +169,24 @@ def test_an_unknown_page_is_a_friendly_404(client, db):
     assert response.status_code == 404 and "Page not found" in response.content.decode()
 
 
+
+
+def test_the_page_shows_the_decision_date_of_the_customers_regime(client, alice, agent):
+    """A UK customer is under DISP: the page promises a decision within 8 weeks, not 2 months."""
+    from datetime import timedelta
+
+    from django.utils import formats, timezone
+
+    from complaints import services
+
+    profile = alice.customer_profile
+    profile.jurisdiction = "GB"
+    profile.save()
+    complaint = services.complaint_file(
+        customer=alice,
+        filing=services.Filing(category="fees", summary="Charged twice", description="The fee was taken twice."),
+    )
+    client.force_login(alice)
+    eight_weeks = timezone.localtime(complaint.received_at + timedelta(weeks=8)).date()
+    page = client.get(f"/complaints/{complaint.reference}/").content.decode()
+    assert formats.date_format(eight_weeks, "DATE_FORMAT") in page
