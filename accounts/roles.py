@@ -29,7 +29,11 @@ _WORK = _READ + [
     "complaints.work_complaint",
     "complaints.add_message",
     "complaints.add_evidence",
+    "complaints.view_cannedresponse",
+    "complaints.view_historicalcomplaint",
+    "complaints.view_auditevent",
 ]
+_KNOWLEDGE = [f"complaints.{verb}_{model}" for model in ("cannedresponse", "helparticle") for verb in ("add", "change", "delete", "view")]
 
 # Deadlines and escalation: supervisors manage the configuration; everyone who works
 # complaints sees the clocks, extensions, referrals and freeze requests; compliance reads all.
@@ -53,9 +57,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.approve_resolution",
         "complaints.reopen_complaint",
         "complaints.place_legal_hold",
-        "complaints.view_auditevent",
-        "complaints.view_historicalcomplaint",
     ]
+    + _KNOWLEDGE
     + _escalation(["view", "add", "change", "delete"], _ESCALATION_CONFIGURATION)
     + _escalation(["view"], _ESCALATION_RECORDS),
     Role.APPEALS_REVIEWER: _READ
@@ -70,6 +73,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.view_historicalmessage",
         "complaints.view_historicalevidence",
         "complaints.view_historicalremedy",
+        "complaints.view_cannedresponse",
+        "complaints.view_helparticle",
         "complaints.place_legal_hold",
         "accounts.view_user",
         "accounts.view_team",
@@ -78,3 +83,5 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ]
     + _escalation(["view"], _ESCALATION_CONFIGURATION + _ESCALATION_RECORDS),
 }
+# Roles share building blocks (_READ, _WORK, …); each permission is granted once.
+ROLE_PERMISSIONS = {role: list(dict.fromkeys(permissions)) for role, permissions in ROLE_PERMISSIONS.items()}

@@ -1,0 +1,657 @@
+#!/usr/bin/env python
+"""Fill a PostgreSQL database with complaints for the console benchmark.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/redress_bench \\
+        .venv/bin/python bench/generate.py --complaints 1000000 --recreate
+
+One command: (re)creates the database when asked, migrates it, makes the staff (the bench
+agent signs in as agent@bench.test), then streams customers, complaints in every state, team,
+category and channel, their identifiers, messages, remedies, simple-history rows and audit
+events into PostgreSQL with COPY. The audit chains are real: every event's hash is computed
+with complaints.audit.event_payload/chain_hash, so `manage.py verify_audit` passes.
+
+Rows are made in chunks and each chunk is one transaction, so memory stays flat. Foreign-key
+triggers are switched off for the load (session_replication_role = replica, which needs a
+superuser): the rows are consistent by construction, and checking 17 million references one by
+one would triple the load time.
+"""
+
+import argparse
+import hashlib
+import multiprocessing
+import os
+import random
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ["DATABASE_POOL"] = "false"  # forked workers must not share a pool's connections
+
+BENCH_PASSWORD = "bench-password-2026"
+CHUNK = 10_000
+NOW = datetime.now(UTC).replace(microsecond=0)
+
+
+def _parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--complaints", type=int, default=10_000, help="how many complaints (default 10,000)")
+    parser.add_argument("--customers", type=int, default=0, help="how many customers (default: complaints / 4)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="processes making rows (default: CPUs)")
+    parser.add_argument("--recreate", action="store_true", help="drop and create the database first")
+    parser.add_argument("--force", action="store_true", help="allow a database whose name lacks 'bench'")
+    parser.add_argument("--verify", type=int, default=2000, help="verify this many random chains at the end (0: none)")
+    return parser.parse_args()
+
+
+def _database_url_checks(args):
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        sys.exit("generate: set DATABASE_URL to a PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/redress_bench")
+    name = url.rsplit("/", 1)[-1].split("?", 1)[0]
+    if "bench" not in name and not args.force:
+        sys.exit(f"generate: refusing to fill {name!r}; use a database named *bench* or pass --force")
+    return url, name
+
+
+def _recreate_database(url: str, name: str) -> None:
+    import psycopg
+
+    admin_url = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    print(f"generate: recreated database {name}")
+
+
+# --- Vocabulary -------------------------------------------------------------------------------------
+
+# Two made-up words end each summary (a memo, a wallet label, a project's name): 6,000 of them,
+# pronounceable, from 90 consonant-vowel syllables. (A first version used 16 syllables: every
+# trigram of every word was then in a third of the table, a worst case for a trigram index that
+# ordinary text does not have; bench/RESULTS.md records both.)
+CONSONANTS, VOWELS, CODAS = "bcdfghjklmnprstvwz", "aeiou", "nrslx"
+ASSETS = ["USDT", "BTC", "ETH", "SOL", "TRX", "BNB", "USDC", "XRP", "DOGE", "LTC"]
+PHRASES = {
+    "trade_dispute": ["Filled at a bad price", "Order filled late", "Limit order cancelled by itself"],
+    "account_security": ["Funds stolen from my account", "Abnormal login from abroad", "Account locked after login"],
+    "deposit_withdrawal": ["Withdrawal never arrived", "Deposit not credited", "Withdrawal delayed for days"],
+    "liquidation": ["Forced liquidation during outage", "Auto-deleveraging took my position", "No margin call received"],
+    "kyc": ["Verification refused again", "KYC pending for weeks"],
+    "api": ["API returns error 500", "API rate limit too strict"],
+    "fees": ["Charged a double fee", "Withdrawal fee not explained"],
+    "service_quality": ["Support never answered", "Rude chat agent"],
+    "technical_fault": ["App crashed during trade", "Website outage during volatility"],
+    "fraud": ["Phishing site took my funds", "Scam project listed on exchange", "Impersonator asked for my code"],
+    "other": ["Something else went wrong"],
+}
+SUBCATEGORY = {
+    "trade_dispute": "slippage", "account_security": "abnormal_login", "deposit_withdrawal": "withdrawal_missing",
+    "liquidation": "forced_liquidation", "kyc": "kyc_delayed", "api": "api_error", "fees": "fee_overcharged",
+    "service_quality": "slow_response", "technical_fault": "outage", "fraud": "phishing", "other": "other",
+}  # fmt: skip
+TEAM_OF_CATEGORY = {
+    "trade_dispute": "trade_risk", "liquidation": "trade_risk", "account_security": "security", "fraud": "legal",
+    "api": "technical", "technical_fault": "technical", "kyc": "kyc",
+}  # fmt: skip
+CHANNELS = ["web"] * 12 + ["email"] * 4 + ["live_chat"] * 4 + ["phone", "social", "forum", "in_app", "in_app", "branch", "post", "api"]
+REPLIES = [
+    "Thank you, we are looking into this with the {team} team.",
+    "Could you confirm the time of the transaction and the receiving address?",
+    "We checked the ledger: the transfer left our hot wallet at the time shown.",
+    "I have attached the trade records for the order you named.",
+    "Escalated internally; the node provider confirmed a delay on the network.",
+]
+
+# final state → (weight, min age days, max age days, path of states)
+STATES = {
+    "received": (0.2, 0, 0.01, ["received"]),
+    "triage": (3, 0, 3, ["received", "triage"]),
+    "awaiting_customer": (3, 2, 40, ["received", "triage", "investigating", "awaiting_customer"]),
+    "investigating": (8, 1, 75, ["received", "triage", "investigating"]),
+    "awaiting_approval": (1.2, 5, 50, ["received", "triage", "investigating", "awaiting_approval"]),
+    "resolution_proposed": (3, 5, 60, ["received", "triage", "investigating", "resolution_proposed"]),
+    "resolved": (6, 10, 90, ["received", "triage", "investigating", "resolution_proposed", "resolved"]),
+    "appealed": (1, 20, 120, ["received", "triage", "investigating", "resolution_proposed", "resolved", "appealed"]),
+    "closed": (29.6, 30, 400, ["received", "triage", "investigating", "resolution_proposed", "resolved", "closed"]),
+    "archived": (45, 120, 1100, ["received", "triage", "investigating", "resolution_proposed", "resolved", "closed", "archived"]),
+}
+OUT_OF_SCOPE_PATH = ["received", "triage", "closed"]
+ACTION = {
+    ("received", "triage"): "acknowledge",
+    ("triage", "investigating"): "start_investigation",
+    ("triage", "closed"): "reject_out_of_scope",
+    ("investigating", "awaiting_customer"): "request_information",
+    ("investigating", "awaiting_approval"): "submit_for_approval",
+    ("investigating", "resolution_proposed"): "propose_resolution",
+    ("resolution_proposed", "resolved"): "accept_resolution",
+    ("resolved", "appealed"): "appeal",
+    ("resolved", "closed"): "close",
+    ("closed", "archived"): "archive",
+}
+DECIDED = {"resolution_proposed", "resolved", "appealed", "closed", "archived"}
+
+
+# How many ids of each kind one complaint may use (its path has at most 7 states and 4 messages).
+ID_SLOTS = {"complaint": 1, "chain": 1, "identifier": 1, "remedy": 1, "message": 6, "event": 16}
+
+
+class Table:
+    """A model's table for COPY: column names, and a row built from a dict with defaults."""
+
+    def __init__(self, model, **defaults):
+        self.name = model._meta.db_table
+        self.columns = [f.column for f in model._meta.concrete_fields if f.column != "history_id"]
+        self.defaults = {}
+        for field in model._meta.concrete_fields:
+            if field.column == "history_id":
+                continue
+            if field.has_default() and not callable(field.default):
+                self.defaults[field.column] = field.default
+            elif field.null:
+                self.defaults[field.column] = None
+            elif field.get_internal_type() in {"CharField", "TextField"}:
+                self.defaults[field.column] = ""
+        self.defaults.update(defaults)
+        self.rows = []
+
+    def add(self, values: dict) -> None:
+        merged = {**self.defaults, **values}
+        self.rows.append(tuple(merged[column] for column in self.columns))
+
+    def template(self, values: dict) -> list:
+        """A row as a list, for callers that stamp out many rows differing in a few columns."""
+        merged = {**self.defaults, **values}
+        return [merged.get(column) for column in self.columns]
+
+    def position(self, column: str) -> int:
+        return self.columns.index(column)
+
+    def copy(self, cursor) -> int:
+        count = len(self.rows)
+        if count:
+            statement = f"COPY {self.name} ({', '.join(self.columns)}) FROM STDIN"
+            with cursor.copy(statement) as copy:
+                for row in self.rows:
+                    copy.write_row(row)
+        self.rows = []
+        return count
+
+
+class Generator:
+    def __init__(self, seed, staff, customer_ids, first_ids):
+        from complaints.audit import GENESIS_HASH, canonical, chain_hash, digest, event_payload
+        from complaints.models import AuditChain, AuditEvent, Complaint, ComplaintIdentifier, Message, Remedy
+
+        self.chain_hash, self.event_payload, self.digest, self.genesis = chain_hash, event_payload, digest, GENESIS_HASH
+        self.canonical = canonical
+        self.seed = self.rng_seed = seed
+        self.rng = random.Random(seed)
+        self.staff, self.customer_ids = staff, customer_ids
+        self.base = dict(first_ids)
+        self.counter: dict[str, int] = {}
+        self.reference_numbers: dict[int, int] = {}
+        self.vocabulary = self._vocabulary()
+        self.shared_hashes: list[str] = []
+        self.t_complaint = Table(Complaint)
+        self.t_hcomplaint = Table(Complaint.history.model)
+        self.t_message = Table(Message)
+        self.t_hmessage = Table(Message.history.model)
+        self.t_identifier = Table(ComplaintIdentifier)
+        self.t_chain = Table(AuditChain)
+        self.t_event = Table(AuditEvent)
+        self.t_remedy = Table(Remedy)
+        self.t_hremedy = Table(Remedy.history.model)
+        assert self.t_event.columns == ["id", "chain_id", "complaint_id", "seq", "at", "actor_id", "action",
+                                        "from_state", "to_state", "data", "prev_hash", "hash"]  # fmt: skip
+        self.history_positions = [self.t_hcomplaint.position(column) for column in (
+            "state", "version", "history_date", "history_change_reason", "history_type", "history_user_id")]  # fmt: skip
+        weights = [STATES[state][0] for state in STATES]
+        self.state_cycle = self.rng.choices(list(STATES), weights=weights, k=100_000)
+
+    def tables(self):
+        # Parents before children (the triggers are off, but keep the order readable).
+        return [self.t_complaint, self.t_hcomplaint, self.t_chain, self.t_event, self.t_message, self.t_hmessage,
+                self.t_identifier, self.t_remedy, self.t_hremedy]  # fmt: skip
+
+    def _vocabulary(self):
+        def syllable():
+            coda = self.rng.choice(CODAS) if self.rng.random() < 0.3 else ""
+            return self.rng.choice(CONSONANTS) + self.rng.choice(VOWELS) + coda
+
+        words = set()
+        while len(words) < 6000:
+            words.add("".join(syllable() for _ in range(self.rng.randint(2, 3))))
+        return sorted(words)
+
+    def start_chunk(self, chunk: int) -> None:
+        # Each chunk has its own random stream, so the data is the same whatever the workers.
+        self.rng = random.Random(self.seed * 7919 + chunk)
+
+    def _next(self, key: str) -> int:
+        self.counter[key] += 1
+        return self.counter[key]
+
+    # --- one complaint ---------------------------------------------------------------------------
+
+    def complaint(self, n: int) -> None:
+        rng = self.rng
+        final = self.state_cycle[n % len(self.state_cycle)]
+        _weight, low, high, path = STATES[final]
+        category = rng.choice(list(PHRASES))
+        if final in {"closed", "archived"} and rng.random() < 0.06:
+            path = OUT_OF_SCOPE_PATH + (["archived"] if final == "archived" else [])
+        received_at = NOW - timedelta(days=rng.uniform(low, high))
+        received_at = received_at.replace(microsecond=rng.randrange(1_000_000))
+        # Every id is a function of n (with room per complaint), so workers never collide.
+        self.counter = {key: self.base[key] + n * width for key, width in ID_SLOTS.items()}
+        pk = self._next("complaint")
+        year = received_at.year
+        self.reference_numbers[year] = max(self.reference_numbers.get(year, 0), n + 1)
+        customer = rng.choice(self.customer_ids)
+        asset = rng.choice(ASSETS)
+        amount = Decimal(rng.randrange(10, 500_000)) / 100
+        words = rng.sample(self.vocabulary, 2)
+        team_code = TEAM_OF_CATEGORY.get(category, "customer_service") if "investigating" in path else None
+        team = self.staff["teams"][team_code] if team_code else None
+        assignee = None
+        if team_code and rng.random() < 0.9:
+            assignee = rng.choice(self.staff["workers"][team_code])
+        row = {
+            "id": pk,
+            "reference": f"CMP-{year}-{n + 1:07d}",
+            "customer_id": customer,
+            "channel": rng.choice(CHANNELS),
+            "category": category,
+            "subcategory": SUBCATEGORY[category],
+            "summary": f"{rng.choice(PHRASES[category])}: {amount} {asset}, {words[0]} {words[1]}",
+            "description": f"On {received_at:%d %B} I had a problem with {amount} {asset}. {words[0].capitalize()} was the memo I used.",
+            "desired_outcome": "Refund the amount" if rng.random() < 0.5 else "",
+            "occurred_on": (received_at - timedelta(days=rng.randint(0, 10))).date(),
+            "disputed_amount": amount,
+            "disputed_asset": asset,
+            "disputed_reference_value": amount,
+            "funds_at_risk": False,
+            "language": "zh-hans" if rng.random() < 0.25 else "en",
+            "received_at": received_at,
+            "reply_token": uuid.UUID(int=rng.getrandbits(128)).hex[:24],
+            "state": final,
+            "priority": rng.choice(["P1", "P2", "P3", "P3", "P3", "P4"]) if team else "",
+            "team_id": team,
+            "assignee_id": assignee,
+            "legal_hold": False,
+            "version": len(path),
+            "updated_at": received_at,
+        }
+        self._fill_dates(row, path, received_at)
+        decider = assignee or self.staff["workers"]["customer_service"][0]
+        out_of_scope = path[:3] == OUT_OF_SCOPE_PATH
+        if (final in DECIDED or final == "awaiting_approval") and not out_of_scope:
+            row.update(outcome=rng.choice(["upheld", "partly_upheld", "not_upheld"]),
+                       liability=rng.choice(["platform_fault", "customer_error", "third_party", "undetermined"]),
+                       reasons="We reviewed the ledger and the order book for the time you named.",
+                       recourse="You may accept, dispute once, or appeal within 30 days.", decider_id=decider)  # fmt: skip
+        if out_of_scope:
+            row.update(closure_reason="out_of_scope", decider_id=decider, reasons="Not a matter the exchange decides.",
+                       recourse="Please contact the issuer of the token.")  # fmt: skip
+        elif final in {"closed", "archived"}:
+            row["closure_reason"] = "decided"
+        self.t_complaint.add(row)
+        identifiers = self._identifiers(pk)
+        remedies = [] if out_of_scope else self._remedies(pk, final, decider, row)
+        self._history_and_audit(pk, row, path, identifiers, decider, remedies)
+
+    def _fill_dates(self, row, path, received_at):
+        span = (NOW - received_at) / (len(path) + 1)
+        row["_times"] = times = [received_at + span * i for i in range(len(path))]  # read by _history_and_audit
+        for state, at in zip(path, times, strict=True):
+            if state == "triage":
+                row["acknowledged_at"] = at
+            elif state == "investigating":
+                row["investigation_started_at"] = at
+            elif state == "awaiting_customer":
+                row["information_requested_at"], row["return_state"] = at, "investigating"
+            elif state == "resolution_proposed":
+                row["decided_at"] = at
+            elif state == "resolved":
+                row["resolved_at"] = at
+            elif state == "appealed":
+                row["appealed_at"] = at
+            elif state == "closed":
+                row["closed_at"] = at
+                if row.get("decided_at") is None:
+                    row["decided_at"] = at
+            elif state == "archived":
+                row["archived_at"] = at
+        row["updated_at"] = times[-1]
+
+    def _identifiers(self, pk):
+        rng = self.rng
+        made = []
+        roll = rng.random()
+        if roll < 0.3:
+            made.append(("order_id", "", f"ORD{rng.getrandbits(48):014d}"))
+        elif roll < 0.6:
+            if self.shared_hashes and rng.random() < 0.02:
+                value = rng.choice(self.shared_hashes)
+            else:
+                value = "%064x" % rng.getrandbits(256)
+                if len(self.shared_hashes) < 5000:
+                    self.shared_hashes.append(value)
+            made.append(("tx_hash", "TRON", value))
+        for kind, network, value in made:
+            self.t_identifier.add({"id": self._next("identifier"), "complaint_id": pk, "kind": kind, "network": network, "value": value})
+        return made
+
+    def _remedies(self, pk, final, decider, row):
+        if final not in DECIDED and final != "awaiting_approval":
+            return []
+        rng = self.rng
+        if final == "awaiting_approval":
+            kind, value = "compensation", Decimal(rng.randrange(600, 20_000))
+        elif rng.random() < 0.7:
+            kind, value = "explanation", Decimal(0)
+        else:
+            kind, value = "fee_refund", Decimal(rng.randrange(1, 400))
+        state = {
+            "awaiting_approval": "proposed", "resolution_proposed": "proposed", "resolved": "accepted",
+            "appealed": "accepted",
+        }.get(final, "executed")  # fmt: skip
+        if final == "resolved" and rng.random() < 0.03:
+            state = "failed"
+        remedy = {
+            "id": self._next("remedy"), "complaint_id": pk, "kind": kind,
+            "amount": value if value else None, "asset": "USDT" if value else "", "reference_value": value,
+            "proposed_by_id": decider, "state": state, "from_appeal": False,
+            "idempotency_key": uuid.UUID(int=rng.getrandbits(128)),
+            "ledger_reference": f"LEDGER-{pk}" if state == "executed" and value else "",
+            "failure_reason": "Ledger rejected the payout" if state == "failed" else "",
+            "executed_at": row.get("closed_at") if state == "executed" else None,
+            "created_at": row.get("decided_at") or row["received_at"],
+        }  # fmt: skip
+        self.t_remedy.add(remedy)
+        self.t_hremedy.add({**remedy, "history_date": remedy["created_at"], "history_change_reason": "proposed",
+                            "history_type": "+", "history_user_id": decider})  # fmt: skip
+        return [remedy]
+
+    def _history_and_audit(self, pk, row, path, identifiers, decider, remedies):
+        canonical = self.canonical
+        times = row.pop("_times")
+        chain_id = self._next("chain")
+        seq, prev = 0, self.genesis
+        staff = row["assignee_id"] or decider
+
+        def event(at, actor, action, from_state, to_state, data):
+            nonlocal seq, prev
+            seq += 1
+            payload = self.event_payload(chain_id=chain_id, complaint_id=pk, seq=seq, at=at, actor_id=actor,
+                                         action=action, from_state=from_state, to_state=to_state, data=data)  # fmt: skip
+            text = canonical(payload)
+            digest = hashlib.sha256((prev + text).encode()).hexdigest()  # = audit.chain_hash(prev, payload)
+            self.t_event.rows.append((self._next("event"), chain_id, pk, seq, at, actor, action, from_state, to_state,
+                                      canonical(data), prev, digest))  # fmt: skip
+            prev = digest
+
+        history = self.t_hcomplaint
+        base = history.template(row)
+        at_state, at_version, at_date, at_reason, at_type, at_user = self.history_positions
+        for index, (state, at) in enumerate(zip(path, times, strict=True)):
+            previous = path[index - 1] if index else ""
+            action = ACTION.get((previous, state), "file") if index else "file"
+            actor = row["customer_id"] if index == 0 else (None if action in {"acknowledge", "close", "archive"} else staff)
+            base[at_state], base[at_version], base[at_date] = state, index + 1, at
+            base[at_reason], base[at_type], base[at_user] = action, "+" if index == 0 else "~", actor
+            history.rows.append(tuple(base))
+            if index == 0:
+                data = {"channel": row["channel"], "category": row["category"], "identifiers": len(identifiers),
+                        "evidence": [], "description_sha256": self.digest(row["description"])}  # fmt: skip
+            elif action == "start_investigation":
+                data = {"priority": row["priority"], "team": row["team_id"], "category": row["category"],
+                        "assignee": row["assignee_id"]}  # fmt: skip
+            elif action in {"propose_resolution", "submit_for_approval"}:
+                data = {"outcome": row["outcome"], "liability": row["liability"], "remedies": [r["id"] for r in remedies],
+                        "total": str(sum((r["reference_value"] for r in remedies), Decimal(0)))}  # fmt: skip
+            else:
+                data = {}
+            event(at, actor, action, previous, state, data)
+            if index and state in {"investigating", "awaiting_customer", "resolution_proposed", "closed"}:
+                self._message(pk, row, at + timedelta(minutes=5), staff, event)
+        self.t_chain.add({"id": chain_id, "complaint_id": pk, "is_system": False, "head_seq": seq, "head_hash": prev})
+
+    def _message(self, pk, row, at, staff, event):
+        rng = self.rng
+        internal = rng.random() < 0.3
+        author = staff if rng.random() < 0.7 else row["customer_id"]
+        if author == row["customer_id"]:
+            internal = False
+        body = rng.choice(REPLIES).format(team="investigations")
+        message_id = self._next("message")
+        message = {"id": message_id, "complaint_id": pk, "author_id": author,
+                   "visibility": "internal" if internal else "public", "kind": "comment",
+                   "channel": "web", "body": body, "created_at": at}  # fmt: skip
+        self.t_message.add(message)
+        self.t_hmessage.add({**message, "history_date": at, "history_change_reason": "comment", "history_type": "+",
+                             "history_user_id": author})  # fmt: skip
+        event(at, author, "message", "", "", {"message": message_id, "body_sha256": self.digest(body),
+                                                 "visibility": message["visibility"]})  # fmt: skip
+
+
+# --- set-up -----------------------------------------------------------------------------------------
+
+
+def _make_staff():
+    """Staff through the ORM (their role and limit changes go on the system chain, validly)."""
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.auth.models import Group
+
+    from accounts.models import StaffProfile, Team, User
+    from accounts.roles import Role
+
+    password = make_password(BENCH_PASSWORD)
+    teams = {team.code: team.pk for team in Team.objects.all()}
+    workers: dict[str, list[int]] = {}
+
+    def person(email, role, team, limit):
+        user, created = User.objects.get_or_create(email=email, defaults={"is_staff": True, "password": password})
+        if created:
+            user.groups.add(Group.objects.get(name=role))
+            StaffProfile.objects.create(user=user, team_id=teams.get(team), approval_limit=Decimal(limit))
+        return user.pk
+
+    workers["customer_service"] = [person("agent@bench.test", Role.AGENT, "customer_service", 500)]
+    for code in teams:
+        role = Role.AGENT if code == "customer_service" else Role.SPECIALIST
+        if code == "appeals":
+            role = Role.APPEALS_REVIEWER
+        members = [person(f"{code}{i}@bench.test", role, code, 500 if role == Role.AGENT else 1000) for i in range(1, 9)]
+        workers.setdefault(code, []).extend(members)
+    for limit in (1000, 10_000, 100_000):
+        person(f"supervisor{limit}@bench.test", Role.SUPERVISOR, "customer_service", limit)
+    person("compliance@bench.test", Role.COMPLIANCE_OFFICER, None, 0)
+    return {"teams": teams, "workers": workers}
+
+
+def _max_ids(cursor):
+    names = {
+        "complaint": "complaints_complaint", "identifier": "complaints_complaintidentifier",
+        "message": "complaints_message", "chain": "complaints_auditchain", "event": "complaints_auditevent",
+        "remedy": "complaints_remedy", "user": "accounts_user", "profile": "accounts_customerprofile",
+        "user_group": "accounts_user_groups",
+    }  # fmt: skip
+    ids = {}
+    for key, table in names.items():
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
+        ids[key] = cursor.fetchone()[0]
+    return ids
+
+
+def _make_customers(cursor, count, ids):
+    from django.contrib.auth.models import Group
+
+    from accounts.models import CustomerProfile, User
+
+    group = Group.objects.get(name="customer").pk
+    users, profiles, memberships = Table(User), Table(CustomerProfile), Table(User.groups.through)
+    joined = NOW - timedelta(days=1200)
+    customer_ids = []
+    for n in range(count):
+        pk = ids["user"] + n + 1
+        customer_ids.append(pk)
+        users.add({"id": pk, "password": "!bench", "is_superuser": False, "first_name": f"Customer{n}",
+                   "is_staff": False, "is_active": True, "date_joined": joined, "email": f"customer{pk}@bench.test"})  # fmt: skip
+        profiles.add({"id": ids["profile"] + n + 1, "user_id": pk, "exchange_uid": f"UID{pk:09d}",
+                      "language": "en", "verified": n % 3 == 0})  # fmt: skip
+        memberships.add({"id": ids["user_group"] + n + 1, "user_id": pk, "group_id": group})
+    for table in (users, profiles, memberships):
+        table.copy(cursor)
+    return customer_ids
+
+
+BULK_TABLES = [
+    "complaints_complaint", "complaints_historicalcomplaint", "complaints_auditchain", "complaints_auditevent",
+    "complaints_message", "complaints_historicalmessage", "complaints_complaintidentifier", "complaints_remedy",
+    "complaints_historicalremedy",
+]  # fmt: skip
+
+
+def _drop_plain_indexes(cursor) -> list[str]:
+    """Drop the indexes no constraint needs; building them once at the end is far cheaper than
+    updating them row by row (the trigram GIN index most of all). Returns their definitions."""
+    cursor.execute(
+        """
+        SELECT i.indexname, i.indexdef FROM pg_indexes i
+        WHERE i.schemaname = 'public' AND i.tablename = ANY(%s)
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+        """,
+        [BULK_TABLES],
+    )
+    found = cursor.fetchall()
+    # Per-column statistics targets (migration 0005 sets one on the trigram index) go with the
+    # index: remember them to set again.
+    cursor.execute(
+        """
+        SELECT c.relname, a.attnum, a.attstattarget FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+        WHERE c.relname = ANY(%s) AND a.attstattarget > 0
+        """,
+        [[name for name, _definition in found]],
+    )
+    targets = [f'ALTER INDEX "{name}" ALTER COLUMN {number} SET STATISTICS {target}' for name, number, target in cursor.fetchall()]
+    for name, _definition in found:
+        cursor.execute(f'DROP INDEX "{name}"')
+    return [definition for _name, definition in found] + targets
+
+
+def _create_indexes(cursor, statements: list[str]) -> None:
+    cursor.execute("SET maintenance_work_mem = '1GB'")
+    for statement in statements:
+        cursor.execute(statement)
+
+
+def _reset_sequences(cursor, reference_numbers):
+    for table in ["accounts_user", "accounts_customerprofile", "accounts_user_groups", "complaints_complaint",
+                  "complaints_complaintidentifier", "complaints_message", "complaints_auditchain",
+                  "complaints_auditevent", "complaints_remedy", "complaints_historicalcomplaint",
+                  "complaints_historicalmessage", "complaints_historicalremedy"]:  # fmt: skip
+        column = "history_id" if "historical" in table else "id"
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), coalesce((SELECT max({column}) FROM {table}), 1))"
+        )
+    for year, last in reference_numbers.items():
+        cursor.execute(f"SELECT setval('complaint_reference_{year}', %s)", [last])
+
+
+def main():
+    args = _parse_args()
+    url, name = _database_url_checks(args)
+    if args.recreate:
+        _recreate_database(url, name)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    started = time.monotonic()
+    call_command("migrate", verbosity=0)
+    from complaints.models import Complaint
+
+    if Complaint.objects.exists():
+        sys.exit("generate: the database already holds complaints; pass --recreate to start again")
+    staff = _make_staff()
+    customers = args.customers or max(10, args.complaints // 4)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        ids = _max_ids(cursor)
+        customer_ids = _make_customers(cursor, customers, ids)
+    print(f"generate: {customers:,} customers in {time.monotonic() - started:.0f} s")
+    with connection.cursor() as cursor:
+        indexes = _drop_plain_indexes(cursor)
+    connection.close()  # each worker opens its own
+    global GENERATOR
+    GENERATOR = Generator(args.seed, staff, customer_ids, ids)
+    chunks = range((args.complaints + CHUNK - 1) // CHUNK)
+    rows, references = 0, {}
+    with multiprocessing.get_context("fork").Pool(args.workers) as pool:
+        work = pool.imap_unordered(_load_chunk, [(chunk, args.complaints) for chunk in chunks])
+        for done, (count, numbers) in enumerate(work, start=1):
+            rows += count
+            for year, last in numbers.items():
+                references[year] = max(references.get(year, 0), last)
+            if done % 10 == 0 or done == len(chunks):
+                elapsed = time.monotonic() - started
+                print(f"generate: {min(done * CHUNK, args.complaints):,} complaints, {rows:,} rows, {elapsed:.0f} s", flush=True)
+    with connection.cursor() as cursor:
+        print(f"generate: building {sum(1 for i in indexes if i.startswith('CREATE'))} indexes", flush=True)
+        _create_indexes(cursor, indexes)
+        _reset_sequences(cursor, references)
+        print("generate: analysing", flush=True)
+        # VACUUM sets the visibility map (index-only scans) on the tables the queues read; the
+        # rest only need statistics.
+        cursor.execute("VACUUM (ANALYZE) complaints_complaint, complaints_complaintidentifier, accounts_user, "
+                       "accounts_customerprofile, complaints_remedy")  # fmt: skip
+        cursor.execute("ANALYZE")
+    print(f"generate: done: {args.complaints:,} complaints, {rows:,} rows in {time.monotonic() - started:.0f} s")
+    if args.verify:
+        _verify_sample(args.verify)
+
+
+GENERATOR: Generator | None = None  # set in the parent, inherited by the forked workers
+
+
+def _load_chunk(task) -> tuple[int, dict[int, int]]:
+    from django.db import connection, transaction
+
+    chunk, total = task
+    generator = GENERATOR
+    generator.start_chunk(chunk)
+    generator.reference_numbers = {}
+    for n in range(chunk * CHUNK, min((chunk + 1) * CHUNK, total)):
+        generator.complaint(n)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        rows = sum(table.copy(cursor.cursor) for table in generator.tables())
+    return rows, generator.reference_numbers
+
+
+def _verify_sample(count: int) -> None:
+    from complaints.audit import verify_chains
+    from complaints.models import AuditChain
+
+    ids = list(AuditChain.objects.order_by("?").values_list("id", flat=True)[:count])
+    problems = list(verify_chains(chain_ids=ids))
+    print(f"generate: verified {len(ids):,} random chains: {len(problems)} problems")
+    for problem in problems[:5]:
+        print(f"  {problem}")
+    if problems:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
