@@ -73,7 +73,7 @@ def open_action(page, name):
     return page.locator(f"#action-{name} form")
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)  # tests/conftest.py restores the data-migration rows
 def test_an_agent_works_a_complaint_and_a_supervisor_approves_one(console_server, browser_page, agent, supervisor, complaint_in):
     from accounts.models import Team
     from complaints.models import CannedResponse, Complaint, Message
