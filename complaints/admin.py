@@ -20,6 +20,9 @@ from django.utils.translation import gettext_lazy
 from django.contrib.admin.templatetags.admin_list import result_headers
 from simple_history.admin import SimpleHistoryAdmin
 
+from escalation.models import ComplaintClock
+from escalation.queries import staff_clocks
+
 from .choices import PHASE_OF_STATE, SUBCATEGORIES, Category, Phase, Priority, State
 from .console import actions as console_actions
 from .console import queues
@@ -215,7 +218,7 @@ class ComplaintAdmin(SimpleHistoryAdmin):
         due = queues.next_deadline(obj)
         if due is None:
             return "—"
-        status = queues.deadline_status(due)
+        status = queues.deadline_status(due, queues.next_at_risk_at(obj))
         return format_html('<span class="deadline deadline-{}" title="{}">{}</span>', status, status.replace("_", " "),
                            timezone.localtime(due).strftime("%Y-%m-%d"))  # fmt: skip
 
@@ -330,7 +333,7 @@ def queue_rows(complaints, *, with_checkbox: bool) -> list[str]:
     for c in complaints:
         due = queues.next_deadline(c)
         deadline = "—" if due is None else format_html(
-            '<span class="deadline deadline-{}">{}</span>', queues.deadline_status(due, now),
+            '<span class="deadline deadline-{}">{}</span>', queues.deadline_status(due, queues.next_at_risk_at(c), now),
             timezone.localtime(due).strftime("%Y-%m-%d"),
         )  # fmt: skip
         checkbox = format_html(CHECKBOX, c.pk, c.reference) if with_checkbox else ""
@@ -377,7 +380,6 @@ def console_context(request, complaint: Complaint) -> dict:
             CannedResponse.objects.filter(Q(category=complaint.category) | Q(category=""), is_active=True,
                                           language=complaint.language)  # fmt: skip
         )
-    due = queues.next_deadline(complaint)
     subcategories = dict(SUBCATEGORIES.get(complaint.category, []))
     return {
         "console": {
@@ -391,13 +393,18 @@ def console_context(request, complaint: Complaint) -> dict:
             "links": links,
             "suggestions": suggestions,
             "canned": [(response, fill_canned(response.body, complaint)) for response in canned],
-            "deadline": due,
-            "deadline_status": queues.deadline_status(due),
+            "clocks": staff_clocks(complaint),
+            "regime": regime_name(complaint),
             "can_see_history": user.has_perm("complaints.view_historicalcomplaint"),
             "subcategory": subcategories.get(complaint.subcategory, complaint.subcategory),
             "proposed_total": sum((r.reference_value for r in complaint.console_remedies if r.is_live), Decimal(0)),
         }
     }
+
+
+def regime_name(complaint: Complaint) -> str:
+    """The name of the regulatory regime the complaint got at intake (its clock row's)."""
+    return ComplaintClock.objects.filter(pk=complaint.pk).values_list("regime__name", flat=True).first() or ""
 
 
 def fill_canned(body: str, complaint: Complaint) -> str:

@@ -12,6 +12,7 @@ from accounts.roles import Role
 from complaints.audit import open_chain
 from complaints.choices import Category, Channel, State
 from complaints.models import Complaint
+from escalation.services import clocks_recompute
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -66,10 +67,13 @@ class ComplaintFactory(factory.django.DjangoModelFactory):
     received_at = factory.LazyFunction(timezone.now)
 
     @classmethod
-    def _create(cls, model_class, *args, state=State.RECEIVED, **kwargs):
+    def _create(cls, model_class, *args, state=State.RECEIVED, with_clock=True, **kwargs):
         # A protected FSM field may be set once, at construction: tests place complaints in
         # any state, and the services are what refuse illegal moves from there.
         complaint = model_class(*args, state=state, **kwargs)
         complaint.save()
         open_chain(complaint)
+        if with_clock:
+            # Its due times, as the services keep them: queues and pages read the clock row.
+            clocks_recompute(complaint)
         return complaint

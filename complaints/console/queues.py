@@ -8,15 +8,12 @@ exactly through ComplaintIdentifier, and summary text through a trigram index on
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from dateutil.relativedelta import relativedelta
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import DecimalField, Exists, OuterRef, Q, Subquery, Sum, Value
@@ -31,11 +28,11 @@ from accounts.models import ConflictOfInterest, CustomerProfile
 from complaints.choices import PHASE_OF_STATE, Phase, RemedyState, State
 from complaints.identifiers import normalise_tx_hash
 from complaints.models import OPEN_STATE_VALUES, Complaint, ComplaintIdentifier, Remedy
+from escalation import queries as escalation_queries
 
 COUNT_CAP = 10_000
 # A common word matches a tenth of the table: counting 10,000 of its matches walks 100,000 rows.
 SEARCH_COUNT_CAP = 1_000
-AT_RISK_WINDOW = timedelta(days=7)
 REFERENCE = re.compile(r"^CMP-\d{4}-\d{7}$", re.IGNORECASE)
 MIN_TEXT_SEARCH = 3
 TEXT_IDS_LIMIT = 1_000
@@ -78,48 +75,44 @@ class QueueChangeList(ChangeList):
 
 
 # --- Deadlines --------------------------------------------------------------------------------------
-# Until the escalation issue lands its clocks table, the next deadline is the legal one: a
-# decision within REDRESS_DECISION_DEADLINE_MONTHS of receipt, stopped once a decision is
-# communicated. The escalation issue replaces the two hooks below (annotate the earliest due
-# time from its table as `next_deadline`, and filter on it); the column and filter keep working.
+# The next deadline is the nearest running due time of the complaint's clock row
+# (escalation.ComplaintClock, kept by escalation.services.clocks_recompute): annotated with a JOIN
+# on the queue, and "at risk" from the SLA policy's at-risk point rather than a fixed window.
 
 
-def annotate_next_deadline(queryset):
-    """HOOK (escalation issue): annotate `next_deadline` from the clocks table."""
-    return queryset
+def annotate_next_deadline(queryset, now=None):
+    """Annotate next_deadline, next_at_risk_at, deadline_breached and deadline_at_risk."""
+    return escalation_queries.with_next_deadline(queryset, now)
 
 
-def filter_by_deadline(queryset, status: str, now):
-    """HOOK (escalation issue): filter on the annotated deadline instead of received_at."""
-    months = relativedelta(months=settings.REDRESS_DECISION_DEADLINE_MONTHS)
-    running = queryset.filter(state__in=OPEN_STATE_VALUES, decided_at__isnull=True)
-    if status == "breached":
-        return running.filter(received_at__lt=now - months)
-    if status == "at_risk":
-        return running.filter(received_at__gte=now - months, received_at__lt=now + AT_RISK_WINDOW - months)
-    return queryset
+def filter_by_deadline(queryset, status: str, now=None):
+    return escalation_queries.filter_by_deadline(queryset, status, now)
+
+
+def _clock(complaint):
+    try:
+        return complaint.clock
+    except ObjectDoesNotExist:  # never filed through the services: no clock row
+        return None
 
 
 def next_deadline(complaint):
-    annotated = getattr(complaint, "next_deadline", None)
-    if annotated is not None:
-        return annotated
-    if not complaint.is_open or complaint.decided_at is not None:
-        return None
-    # The default regime's legal deadline, from settings like filter_by_deadline: computed per
-    # row with no query (escalation.clocks.decision_due_at now reads the regime tables per call).
-    return complaint.received_at + relativedelta(months=settings.REDRESS_DECISION_DEADLINE_MONTHS)
+    """The nearest running due time: the queue's annotation, else the complaint's clock row."""
+    if hasattr(complaint, "next_deadline"):
+        return complaint.next_deadline
+    clock = _clock(complaint)
+    return clock.next_due_at if clock else None
 
 
-def deadline_status(due, now=None) -> str:
-    if due is None:
-        return ""
-    now = now or timezone.now()
-    if due < now:
-        return "breached"
-    if due < now + AT_RISK_WINDOW:
-        return "at_risk"
-    return "on_track"
+def next_at_risk_at(complaint):
+    if hasattr(complaint, "next_at_risk_at"):
+        return complaint.next_at_risk_at
+    clock = _clock(complaint)
+    return clock.next_at_risk_at if clock else None
+
+
+def deadline_status(due, at_risk_at=None, now=None) -> str:
+    return escalation_queries.deadline_status(due, at_risk_at, now)
 
 
 # --- Filters ----------------------------------------------------------------------------------------
@@ -339,5 +332,5 @@ def saved_queues(user) -> list[SavedQueue]:
     if user.has_perm("complaints.decide_appeal"):
         queues.append(SavedQueue("appeals", _("Appeals"), {"state": State.APPEALED}, _("Appeals waiting for a decision")))
     if user.has_perm("complaints.view_complaint"):
-        queues.append(SavedQueue("breached", _("Deadline breached"), {"deadline": "breached"}, _("Open complaints past their legal deadline")))
+        queues.append(SavedQueue("breached", _("Deadline breached"), {"deadline": "breached"}, _("Open complaints past a deadline: the legal decision date or a service target")))
     return queues

@@ -23,6 +23,30 @@ def page(client, complaint):
     return response.content.decode()
 
 
+# --- clocks -----------------------------------------------------------------------------------------------
+
+
+def test_the_head_shows_both_clocks_coloured_by_status(signed_in, agent, assigned):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from escalation.queries import staff_clocks
+
+    # Three days without a first response: the SLA target is breached, the regulatory decision is not.
+    complaint = assigned("investigating", received_at=timezone.now() - timedelta(days=3))
+    html = page(signed_in(agent), complaint)
+    clocks = {clock.kind: clock for clock in staff_clocks(complaint)}
+    decision, first = clocks["decision"], clocks["first_response"]
+    assert decision.regulatory and decision.state == "on_track" and first.state == "breached"
+    regime = complaint.clock.regime
+    assert regime is not None and f"({regime.name})" in html
+    assert "Decision due" in html and "SLA targets" in html
+    assert f'<span class="deadline deadline-on_track" title="on_track">{timezone.localtime(decision.due_at):%Y-%m-%d %H:%M}' in html
+    assert f"{first.label}: " in html
+    assert f'<span class="deadline deadline-breached" title="breached">{timezone.localtime(first.due_at):%Y-%m-%d %H:%M} — breached' in html
+
+
 # --- conversation ----------------------------------------------------------------------------------
 
 
@@ -269,12 +293,14 @@ def test_the_page_costs_the_same_queries_with_1_or_50_messages(signed_in, agent,
     # session, user, complaint (one join for every person named on it), the user's permissions (2), remedies, a
     # declared-conflict check per actor rule the page asks (4: work, handle, recuse, write), identifiers, links,
     # canned responses, the form choices (workers, teams ×2), messages with their authors, evidence with its
-    # uploaders: 18, however long the conversation.
+    # uploaders: 18; then both clocks (escalation.queries.staff_clocks: the configuration token, the clock row's
+    # regime, the staff-answer and waiting-message aggregates, the latest extension, the pauses: 6) and the
+    # regime's name (1): 25, however long the conversation.
     with django_assert_num_queries(PAGE_QUERIES):
         assert client.get(change_url(complaint)).status_code == 200
 
 
-PAGE_QUERIES = 18
+PAGE_QUERIES = 25  # 18 + staff_clocks (6) + the regime's name (1)
 
 
 def test_the_user_list_shows_roles_and_second_factor_without_a_query_per_row(signed_in, compliance, agent, supervisor,

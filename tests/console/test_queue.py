@@ -1,5 +1,6 @@
 """The complaint changelist as the agent's queue: columns, filters, saved queues, search, counts."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -19,12 +20,29 @@ def queue(client, query=""):
     return response.content.decode()
 
 
+def row_of(html, reference):
+    """The queue row of one complaint."""
+    match = re.search(rf"<tr>(?:(?!</tr>).)*{re.escape(reference)}(?:(?!</tr>).)*</tr>", html, re.S)
+    assert match, reference
+    return match.group(0)
+
+
+def day(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%d")
+
+
 def test_the_queue_shows_badges_age_and_deadline(signed_in, agent, assigned):
-    complaint = assigned("investigating", received_at=timezone.now() - timedelta(days=3))
+    # Three days without a first response: the SLA's first-response target, the nearest running
+    # due time of the complaint's clock row, has passed. A complaint received now is on track.
+    late = assigned("investigating", received_at=timezone.now() - timedelta(days=3))
+    fresh = assigned("investigating")
     html = queue(signed_in(agent))
-    assert complaint.reference in html
-    assert '<span class="badge state-investigating">Investigating</span>' in html
-    assert "3 d" in html and 'class="deadline deadline-on_track"' in html
+    row = row_of(html, late.reference)
+    assert '<span class="badge state-investigating">Investigating</span>' in row and "3 d" in row
+    assert late.clock.next_due_at < timezone.now()
+    assert f'class="deadline deadline-breached">{day(late.clock.next_due_at)}<' in row
+    assert fresh.clock.next_at_risk_at > timezone.now()
+    assert f'class="deadline deadline-on_track">{day(fresh.clock.next_due_at)}<' in row_of(html, fresh.reference)
 
 
 def test_the_default_queue_is_open_complaints_and_all_states_are_one_click_away(signed_in, agent, complaint_in):
@@ -58,15 +76,24 @@ def test_assignee_filters_me_my_team_unassigned(signed_in, agent, specialist, as
 def test_deadline_filter_finds_breached_and_at_risk(signed_in, agent, complaint_in):
     now = timezone.now()
     breached = complaint_in("investigating", received_at=now - timedelta(days=70))
-    at_risk = complaint_in("investigating", received_at=now - timedelta(days=57))
-    fresh = complaint_in("investigating", received_at=now - timedelta(days=3))
-    decided = complaint_in("resolution_proposed", received_at=now - timedelta(days=70), decided_at=now)
-    client = signed_in(agent)
-    html = queue(client, "?deadline=breached")
-    assert breached.reference in html and at_risk.reference not in html and decided.reference not in html
-    assert 'deadline-breached' in html
-    html = queue(client, "?deadline=at_risk")
-    assert at_risk.reference in html and fresh.reference not in html and breached.reference not in html
+    at_risk = complaint_in("investigating", received_at=now)
+    # Decided, and acknowledged in time: no clock is running, so no deadline to breach.
+    decided = complaint_in("resolution_proposed", received_at=now - timedelta(days=70), decided_at=now,
+                           acknowledged_at=now - timedelta(days=70))  # fmt: skip
+    assert decided.clock.next_due_at is None
+    # Past the SLA policy's at-risk point of the nearest target, not yet past the target itself.
+    with time_machine.travel(at_risk.clock.next_at_risk_at + timedelta(minutes=1), tick=False):
+        assert timezone.now() < at_risk.clock.next_due_at
+        fresh = complaint_in("investigating")
+        client = signed_in(agent)
+        html = queue(client, "?deadline=breached")
+        assert breached.reference in html
+        assert at_risk.reference not in html and decided.reference not in html and fresh.reference not in html
+        assert "deadline-breached" in row_of(html, breached.reference)
+        html = queue(client, "?deadline=at_risk")
+        assert at_risk.reference in html
+        assert fresh.reference not in html and breached.reference not in html and decided.reference not in html
+        assert "deadline-at_risk" in row_of(html, at_risk.reference)
 
 
 def test_filters_by_category_channel_priority_and_team(signed_in, agent, assigned, team):
@@ -185,7 +212,20 @@ def test_a_search_adds_only_its_lookups(signed_in, agent, complaint_in, team, dj
 
 
 def test_the_at_risk_window_moves_with_time(signed_in, agent, complaint_in):
-    received = timezone.now()
-    complaint = complaint_in("investigating", received_at=received)
-    with time_machine.travel(received + timedelta(days=58)):
-        assert complaint.reference in queue(signed_in(agent), "?deadline=at_risk")
+    # At risk from the SLA policy's at-risk point (escalation.ComplaintClock.next_at_risk_at) to
+    # the due time, breached after it: no fixed window.
+    complaint = complaint_in("investigating")
+    clock = complaint.clock
+    assert clock.next_at_risk_at < clock.next_due_at
+    with time_machine.travel(clock.next_at_risk_at - timedelta(minutes=1), tick=False):
+        client = signed_in(agent)
+        assert complaint.reference not in queue(client, "?deadline=at_risk")
+        assert "deadline-on_track" in row_of(queue(client), complaint.reference)
+    with time_machine.travel(clock.next_at_risk_at + timedelta(minutes=1), tick=False):
+        client = signed_in(agent)
+        assert complaint.reference in queue(client, "?deadline=at_risk")
+        assert complaint.reference not in queue(client, "?deadline=breached")
+    with time_machine.travel(clock.next_due_at + timedelta(minutes=1), tick=False):
+        client = signed_in(agent)
+        assert complaint.reference not in queue(client, "?deadline=at_risk")
+        assert "deadline-breached" in row_of(queue(client, "?deadline=breached"), complaint.reference)
