@@ -70,21 +70,26 @@ def system_chain_id() -> int:
 
 
 def audit_append(
-    *, complaint: Complaint | None, actor, action: str, from_state="", to_state="", data=None
-) -> AuditEvent:
-    """Append one event to the complaint's chain (or the system chain when complaint is None)."""
+    *, complaint: Complaint | None, actor, action: str, from_state="", to_state="", data=None,
+    chain: AuditChain | None = None,
+) -> AuditEvent:  # fmt: skip
+    """Append one event to the complaint's chain (or the system chain when complaint is None).
+
+    `chain`: the complaint's chain as opened by this transaction (open_chain) and passed to every
+    append since. No other transaction can see it before commit, so it isn't read and locked again."""
     # Normalised through JSON before anything is written, so a value the format can't hold is
     # refused here, and what is stored is exactly what was hashed.
     data = json.loads(canonical(data or {}))
-    return _append(complaint, actor, action, from_state, to_state, data)
+    return _append(complaint, actor, action, from_state, to_state, data, chain)
 
 
 # No savepoint: an event that can't be written must abort the change it records, and the
 # savepoint would cost two round trips on every transition.
 @transaction.atomic(savepoint=False)
-def _append(complaint, actor, action, from_state, to_state, data) -> AuditEvent:
-    chains = AuditChain.objects.select_for_update()
-    chain = chains.get(complaint=complaint) if complaint else chains.get(is_system=True)
+def _append(complaint, actor, action, from_state, to_state, data, chain=None) -> AuditEvent:
+    if chain is None:
+        chains = AuditChain.objects.select_for_update()
+        chain = chains.get(complaint=complaint) if complaint else chains.get(is_system=True)
     at = timezone.now()
     seq = chain.head_seq + 1
     payload = event_payload(

@@ -9,6 +9,7 @@ commit. The admin, the portal, the tasks, e-mail intake and the API all call the
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -46,6 +47,7 @@ from .evidence import check_upload
 from .exceptions import NotPermitted, WrongState
 from .identifiers import normalise_order_id, normalise_tx_hash
 from .models import (
+    AuditChain,
     Complaint,
     ComplaintIdentifier,
     ComplaintLink,
@@ -57,6 +59,9 @@ from .models import (
     SatisfactionRating,
 )
 from .notifications import notification_queue
+
+if TYPE_CHECKING:
+    from escalation.clocks import Intake
 
 ACTION_LABELS = {
     "acknowledge": gettext_lazy("acknowledged"),
@@ -124,8 +129,9 @@ def _when(moment: datetime) -> str:
     return date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
-def _transition(complaint: Complaint, actor, action: str, *, data=None, reason: str = "", **kwargs):
-    """Call the transition, save once (one history row) and append its audit event."""
+def _transition(complaint: Complaint, actor, action: str, *, data=None, reason: str = "", fresh=None, **kwargs):
+    """Call the transition, save once (one history row) and append its audit event.
+    `fresh`: the complaint is being filed in this transaction (_Fresh)."""
     method = getattr(complaint, action)
     from_state = complaint.state
     if not can_proceed(method, check_conditions=False):
@@ -143,17 +149,17 @@ def _transition(complaint: Complaint, actor, action: str, *, data=None, reason: 
     complaint.save()
     event = audit_append(
         complaint=complaint, actor=actor, action=action, from_state=from_state,
-        to_state=complaint.state, data=data or {},
+        to_state=complaint.state, data=data or {}, chain=fresh.chain if fresh else None,
     )  # fmt: skip
-    _recompute_clocks(complaint)
+    _recompute_clocks(complaint, fresh.intake if fresh else None)
     return event
 
 
-def _recompute_clocks(complaint: Complaint) -> None:
+def _recompute_clocks(complaint: Complaint, intake=None) -> None:
     """Every transition, message, assignment and remedy step rewrites the complaint's due times."""
     from escalation.services import clocks_recompute
 
-    clocks_recompute(complaint)
+    clocks_recompute(complaint, intake=intake)
 
 
 def _post(complaint, author, body: str, *, kind=MessageKind.COMMENT, visibility=Visibility.PUBLIC,
@@ -372,8 +378,8 @@ def complaint_file(
         if power_of_attorney is None:
             raise ValidationError({"power_of_attorney": _("Attach the power of attorney that lets you act for this person.")})
         checked_files.append((power_of_attorney, check_upload(power_of_attorney), Evidence.Purpose.POWER_OF_ATTORNEY))
-    complaint, created = _insert_complaint(customer, filed_by, filing, fields, intake_key)
-    if not created:  # a concurrent submit with the same key won the race
+    complaint, chain = _insert_complaint(customer, filed_by, filing, fields, intake_key)
+    if chain is None:  # a concurrent submit with the same key won the race
         return complaint
     ComplaintIdentifier.objects.bulk_create(
         ComplaintIdentifier(complaint=complaint, kind=kind, network=network, value=value)
@@ -388,11 +394,27 @@ def complaint_file(
         complaint=complaint, actor=uploader, action="file", to_state=complaint.state,
         data={"channel": complaint.channel, "category": complaint.category, "identifiers": len(identifiers),
               "evidence": evidence_ids, "description_sha256": digest(complaint.description)},
+        chain=chain,
     )  # fmt: skip
-    complaint = _acknowledge(complaint)
+    complaint = _acknowledge(complaint, _Fresh.of(complaint, chain))
     if complaint.category == Category.ACCOUNT_SECURITY and complaint.funds_at_risk:
         complaint = _security_fast_path(complaint)
     return complaint
+
+
+@dataclass(frozen=True)
+class _Fresh:
+    """A complaint being filed in the current transaction: no other transaction can see its rows
+    yet, so what this one wrote or resolved for it needn't be read back."""
+
+    chain: AuditChain  # opened by this transaction and passed to each of its appends
+    intake: "Intake"  # its terms, resolved once for the acknowledgement and the clock row
+
+    @classmethod
+    def of(cls, complaint: Complaint, chain: AuditChain) -> "_Fresh":
+        from escalation.clocks import Intake
+
+        return cls(chain, Intake.of(complaint))
 
 
 def _already_filed(customer, intake_key: str) -> Complaint | None:
@@ -402,7 +424,11 @@ def _already_filed(customer, intake_key: str) -> Complaint | None:
     return existing
 
 
-def _insert_complaint(customer, filed_by, filing: Filing, fields: dict, intake_key) -> tuple[Complaint, bool]:
+def _insert_complaint(
+    customer, filed_by, filing: Filing, fields: dict, intake_key
+) -> tuple[Complaint, AuditChain | None]:
+    """The new complaint and its audit chain; or the complaint a concurrent submit of the same
+    intake_key filed first, and None."""
     profile = getattr(customer, "customer_profile", None)
     now = timezone.now()
     complaint = Complaint(
@@ -412,29 +438,31 @@ def _insert_complaint(customer, filed_by, filing: Filing, fields: dict, intake_k
     )  # fmt: skip
     complaint._history_user = filed_by or customer
     complaint._change_reason = "file"
-    try:
-        with transaction.atomic():  # a savepoint: a duplicate key must not abort the caller
-            complaint.save()
-    except IntegrityError:
-        if not intake_key:
-            raise
-        return _already_filed(customer, intake_key), False
-    open_chain(complaint)
-    return complaint, True
+    if not intake_key:  # nothing to race for: no savepoint (two round trips)
+        complaint.save()
+    else:
+        try:
+            with transaction.atomic():  # a savepoint: a duplicate key must not abort the caller
+                complaint.save()
+        except IntegrityError:
+            return _already_filed(customer, intake_key), None
+    return complaint, open_chain(complaint)
 
 
-def _acknowledge(complaint: Complaint) -> Complaint:
+def _acknowledge(complaint: Complaint, fresh: _Fresh | None = None) -> Complaint:
     from escalation.clocks import decision_due_at, first_response_due_at
 
+    if fresh is not None:  # the terms resolved for the filing, which then give its clock row
+        first_response_due = fresh.intake.first_response_due_at(complaint)
+        decision_due = fresh.intake.decision_due_at(complaint)
+    else:
+        first_response_due, decision_due = first_response_due_at(complaint), decision_due_at(complaint)
     notification = notification_queue(
         complaint=complaint,
         kind=Notification.Kind.ACKNOWLEDGEMENT,
-        context={
-            "first_response_due": first_response_due_at(complaint),
-            "decision_due": decision_due_at(complaint),
-        },
+        context={"first_response_due": first_response_due, "decision_due": decision_due},
     )
-    _transition(complaint, None, "acknowledge", data={"notification": notification.pk})
+    _transition(complaint, None, "acknowledge", data={"notification": notification.pk}, fresh=fresh)
     return complaint
 
 

@@ -21,7 +21,7 @@ from django.db.models import Max, Min, Q
 from complaints.choices import State, Visibility
 
 from .calendar import add_period, add_working_time, working_time_between
-from .models import ClockKind, ClockPause, ComplaintClock, DeadlineExtension
+from .models import ClockKind, ClockPause, ComplaintClock, DeadlineExtension, Regime
 from .terms import RegimeTerms, SlaTerms, TermsLoader
 
 RUNNING, PAUSED, MET, STOPPED, IDLE = "running", "paused", "met", "stopped", "idle"
@@ -315,6 +315,31 @@ def first_response_due_at(subject) -> datetime | None:
     Given only a date of receipt, the target of the settings (REDRESS_FIRST_RESPONSE_HOURS)."""
     if isinstance(subject, datetime):
         return subject + timedelta(hours=settings.REDRESS_FIRST_RESPONSE_HOURS)
-    terms = TermsLoader().sla(subject)
+    return _first_response_due(subject, TermsLoader())
+
+
+def _first_response_due(complaint, loader: TermsLoader) -> datetime:
+    terms = loader.sla(complaint)
     add, _between = _measure(terms)
-    return add(subject.received_at, terms.first_response)
+    return add(complaint.received_at, terms.first_response)
+
+
+@dataclass(frozen=True)
+class Intake:
+    """The terms of a complaint being filed in the current transaction, resolved once: they
+    give the acknowledgement's deadlines and then its first clock row (clocks_recompute). Its
+    clock row, pauses, messages and extensions can't exist yet, so nothing is read back."""
+
+    loader: TermsLoader
+    regime: Regime | None
+
+    @classmethod
+    def of(cls, complaint) -> "Intake":
+        loader = TermsLoader()
+        return cls(loader, loader.regime_at_intake(complaint))
+
+    def first_response_due_at(self, complaint) -> datetime:
+        return _first_response_due(complaint, self.loader)
+
+    def decision_due_at(self, complaint) -> datetime:
+        return regulatory_due(complaint.received_at, self.loader.regulatory(complaint, _regime_id(self.regime)))

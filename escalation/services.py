@@ -26,7 +26,7 @@ from complaints.notifications import customer_language, notification_queue
 
 from . import assignment
 from .calendar import end_of_day
-from .clocks import clocks_of, compute, extension_limit, load_facts
+from .clocks import Facts, Intake, clocks_of, compute, extension_limit, load_facts
 from .models import ClockKind, ClockPause, ComplaintClock, DeadlineExtension, EscalationRule, FreezeRequest, SupervisorQueueItem
 from .notifications import DEEMED_ACCEPTANCE, ESCALATION_ALERT, SECURITY_PAGE, staff_notice_queue
 from .terms import TermsLoader
@@ -44,10 +44,13 @@ def _lock(complaint: Complaint) -> Complaint:
 # --- Recomputing the clocks ----------------------------------------------------------------------------------
 
 
-def _track_pause(complaint: Complaint, now: datetime) -> tuple[tuple, datetime | None]:
+def _track_pause(complaint: Complaint, now: datetime, pauses=None) -> tuple[tuple, datetime | None]:
     """Open a pause when the complaint starts waiting on the customer; close it when it stops.
-    Returns every pause as (start, end) and when the current one began (None: not paused)."""
-    pauses = list(ClockPause.objects.filter(complaint=complaint).order_by("started_at"))
+    Returns every pause as (start, end) and when the current one began (None: not paused).
+    `pauses`: the complaint's pause rows, when the caller already knows them."""
+    if pauses is None:
+        pauses = ClockPause.objects.filter(complaint=complaint).order_by("started_at")
+    pauses = list(pauses)
     open_pause = next((pause for pause in pauses if pause.ended_at is None), None)
     waiting = complaint.state == State.AWAITING_CUSTOMER
     if waiting and open_pause is None:
@@ -63,21 +66,23 @@ def _track_pause(complaint: Complaint, now: datetime) -> tuple[tuple, datetime |
     return tuple((pause.started_at, pause.ended_at) for pause in pauses), (open_pause.started_at if open_pause else None)
 
 
-def clocks_recompute(complaint: Complaint, *, loader: TermsLoader | None = None) -> ComplaintClock:
+def clocks_recompute(
+    complaint: Complaint, *, loader: TermsLoader | None = None, intake: Intake | None = None
+) -> ComplaintClock:
     """Rewrite the complaint's due times from its current row. The caller holds its lock.
 
     The regime is chosen once, the first time (at intake), and kept; the SLA policy follows
     the complaint's current priority, category and channel. About nine small queries, with
-    the configuration cached per process (escalation.terms)."""
+    the configuration cached per process (escalation.terms). With `intake` (the complaint is
+    being filed in this transaction) only the clock row's INSERT: there is nothing to read."""
     now = timezone.now()
-    loader = loader or TermsLoader()
-    pauses, paused_at = _track_pause(complaint, now)
-    clock = ComplaintClock.objects.filter(pk=complaint.pk).first()
-    created = clock is None
-    if created:
-        clock = ComplaintClock(complaint=complaint, regime=loader.regime_at_intake(complaint))
+    loader = intake.loader if intake else (loader or TermsLoader())
+    pauses, paused_at = _track_pause(complaint, now, () if intake else None)
+    clock, created = _clock_row(complaint, loader, intake)
     sla, regime = loader.sla(complaint), loader.regulatory(complaint, clock.regime_id)
-    for column, value in compute(complaint, sla, regime, load_facts(complaint, pauses)).row().items():
+    # A complaint being filed has no messages, extensions or remedies yet: the facts are empty.
+    facts = Facts(pauses=pauses) if intake else load_facts(complaint, pauses)
+    for column, value in compute(complaint, sla, regime, facts).row().items():
         setattr(clock, column, value)
     clock.sla_policy_id, clock.regime_rule_id, clock.sla_paused_at = sla.policy_id, regime.rule_id, paused_at
     clock.revision += 1
@@ -86,6 +91,15 @@ def clocks_recompute(complaint: Complaint, *, loader: TermsLoader | None = None)
     complaint.clock = clock
     _settle_queue(complaint)
     return clock
+
+
+def _clock_row(complaint: Complaint, loader: TermsLoader, intake: Intake | None) -> tuple[ComplaintClock, bool]:
+    """The complaint's clock row and whether it is new; a new row gets the regime for good."""
+    clock = None if intake else ComplaintClock.objects.filter(pk=complaint.pk).first()
+    if clock is not None:
+        return clock, False
+    regime = intake.regime if intake else loader.regime_at_intake(complaint)
+    return ComplaintClock(complaint=complaint, regime=regime), True
 
 
 def _settle_queue(complaint: Complaint) -> None:
