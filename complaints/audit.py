@@ -65,10 +65,6 @@ def open_chain(complaint: Complaint) -> AuditChain:
     return AuditChain.objects.create(complaint=complaint, head_hash=GENESIS_HASH)
 
 
-def system_chain_id() -> int:
-    return AuditChain.objects.only("id").get(is_system=True).id
-
-
 def audit_append(
     *, complaint: Complaint | None, actor, action: str, from_state="", to_state="", data=None,
     chain: AuditChain | None = None,

@@ -37,7 +37,6 @@ ALLOWED_TYPES = {
     "csv": EvidenceType("text/csv", ".csv", 2 * MB, gettext_lazy("CSV file")),
 }
 EXTENSION_ALIASES = {"jpeg": "jpg", "log": "txt"}
-MAX_UPLOAD_SIZE = max(kind.max_size for kind in ALLOWED_TYPES.values())
 _MARKUP_SIGNS = (b"<!doctype", b"<html", b"<script", b"<svg", b"<?xml", b"<iframe", b"<body")
 
 

@@ -22,6 +22,20 @@ def is_conflicted(user, complaint) -> bool:
     ).exists()
 
 
+def is_the_customer(actor, complaint) -> bool:
+    """Whether the complaint's own customer is acting (their rules differ from staff's)."""
+    return actor is not None and actor.pk == complaint.customer_id
+
+
+def ensure_customer_or_worker(actor, complaint) -> bool:
+    """The customer, or staff who may work the complaint; True when it is the customer."""
+    if is_the_customer(actor, complaint):
+        ensure_customer(actor, complaint)
+        return True
+    ensure_can_work(actor, complaint)
+    return False
+
+
 def ensure_system(actor) -> None:
     if actor is not None:
         raise NotPermitted(_("Only the system takes this step; it runs on its own when due."))

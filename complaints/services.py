@@ -506,10 +506,7 @@ def evidence_attach(
 ) -> Evidence:
     """The customer, or staff who may work the complaint, attach a file to an open complaint."""
     complaint = _lock(complaint)
-    if actor is not None and actor.pk == complaint.customer_id:
-        policies.ensure_customer(actor, complaint)
-    else:
-        policies.ensure_can_work(actor, complaint)
+    policies.ensure_customer_or_worker(actor, complaint)
     if not complaint.is_open:
         raise WrongState(_("Evidence can't be added to a closed complaint."))
     checked = check_upload(upload)
@@ -555,12 +552,8 @@ def complaint_request_information(*, complaint: Complaint, actor, message: str, 
 def complaint_receive_information(*, complaint: Complaint, actor, message: str, channel: str = "") -> Complaint:
     """The customer answers (portal, API, e-mail with its reply token), or staff log a phone answer."""
     complaint = _lock(complaint)
-    if actor is not None and actor.pk == complaint.customer_id:
-        policies.ensure_customer(actor, complaint)
-        channel = channel or Channel.WEB
-    else:
-        policies.ensure_can_work(actor, complaint)
-        channel = channel or Channel.PHONE
+    by_customer = policies.ensure_customer_or_worker(actor, complaint)
+    channel = channel or (Channel.WEB if by_customer else Channel.PHONE)
     body = _text("message", message, _("Write the answer to the request for information."))
     posted = _post(complaint, actor, body, kind=MessageKind.INFORMATION_REPLY, channel=channel)
     _transition(complaint, actor, "receive_information", data=_message_data(posted))
@@ -873,7 +866,7 @@ def complaint_reopen(*, complaint: Complaint, actor, reason: str) -> Complaint:
     """A supervisor reopens with a reason; or the customer, replying within the reopen window
     after their complaint was closed for lack of a response."""
     complaint = _lock(complaint)
-    by_customer = actor is not None and actor.pk == complaint.customer_id
+    by_customer = policies.is_the_customer(actor, complaint)
     if by_customer:
         policies.ensure_customer(actor, complaint)
         ends = complaint.reopen_by_reply_ends_at
@@ -910,7 +903,7 @@ def complaint_add_message(
 ) -> Message:
     """A public reply (the customer or staff) or an internal note (staff only)."""
     complaint = _lock(complaint)
-    is_customer = actor is not None and actor.pk == complaint.customer_id
+    is_customer = policies.is_the_customer(actor, complaint)
     if is_customer:
         policies.ensure_customer(actor, complaint)
         if internal:
