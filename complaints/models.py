@@ -658,6 +658,9 @@ class Notification(models.Model):
         APPEAL_DECISION = "appeal_decision", _("Appeal decision")
         REMINDER = "reminder", _("Reminder")
         DEADLINE_EXTENSION = "deadline_extension", _("Deadline extension")
+        DEEMED_ACCEPTANCE = "deemed_acceptance", _("Deemed acceptance")
+        ESCALATION_ALERT = "escalation_alert", _("Escalation alert (staff)")
+        SECURITY_PAGE = "security_page", _("Security page (staff)")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

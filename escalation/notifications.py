@@ -17,10 +17,9 @@ from django.utils import translation
 
 from complaints.models import Complaint, Notification
 
-# Kinds beyond Notification.Kind's choices (the column is free text; see the report).
-ESCALATION_ALERT = "escalation_alert"
-SECURITY_PAGE = "security_page"
-DEEMED_ACCEPTANCE = "deemed_acceptance"
+ESCALATION_ALERT = Notification.Kind.ESCALATION_ALERT
+SECURITY_PAGE = Notification.Kind.SECURITY_PAGE
+DEEMED_ACCEPTANCE = Notification.Kind.DEEMED_ACCEPTANCE
 
 
 def console_url(complaint: Complaint) -> str:
