@@ -66,27 +66,54 @@ def open_chain(complaint: Complaint) -> AuditChain:
 
 
 def audit_append(
-    *, complaint: Complaint | None, actor, action: str, from_state="", to_state="", data=None,
-    chain: AuditChain | None = None,
-) -> AuditEvent:  # fmt: skip
-    """Append one event to the complaint's chain (or the system chain when complaint is None).
-
-    `chain`: the complaint's chain as opened by this transaction (open_chain) and passed to every
-    append since. No other transaction can see it before commit, so it isn't read and locked again."""
+    *, complaint: Complaint | None, actor, action: str, from_state="", to_state="", data=None
+) -> AuditEvent:
+    """Append one event to the complaint's chain (or the system chain when complaint is None)."""
     # Normalised through JSON before anything is written, so a value the format can't hold is
     # refused here, and what is stored is exactly what was hashed.
     data = json.loads(canonical(data or {}))
-    return _append(complaint, actor, action, from_state, to_state, data, chain)
+    return _append(complaint, actor, action, from_state, to_state, data)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """An event to append, as open_chain_with takes it."""
+
+    action: str
+    at: datetime
+    actor: object = None
+    from_state: str = ""
+    to_state: str = ""
+    data: dict | None = None
+
+
+def open_chain_with(complaint: Complaint, entries: list[Entry]) -> AuditChain:
+    """Open a new complaint's chain with its first events: three statements however many events.
+    For a complaint filed in this transaction, which no other transaction can see yet."""
+    chain = open_chain(complaint)
+    events = []
+    for entry in entries:
+        data = json.loads(canonical(entry.data or {}))
+        events.append(_next_event(chain, complaint, entry.at, entry.actor, entry.action, entry.from_state, entry.to_state, data))
+    AuditEvent.objects.bulk_create(events)
+    chain.save(update_fields=["head_seq", "head_hash"])
+    return chain
 
 
 # No savepoint: an event that can't be written must abort the change it records, and the
 # savepoint would cost two round trips on every transition.
 @transaction.atomic(savepoint=False)
-def _append(complaint, actor, action, from_state, to_state, data, chain=None) -> AuditEvent:
-    if chain is None:
-        chains = AuditChain.objects.select_for_update()
-        chain = chains.get(complaint=complaint) if complaint else chains.get(is_system=True)
-    at = timezone.now()
+def _append(complaint, actor, action, from_state, to_state, data) -> AuditEvent:
+    chains = AuditChain.objects.select_for_update()
+    chain = chains.get(complaint=complaint) if complaint else chains.get(is_system=True)
+    event = _next_event(chain, complaint, timezone.now(), actor, action, from_state, to_state, data)
+    event.save(force_insert=True)
+    chain.save(update_fields=["head_seq", "head_hash"])
+    return event
+
+
+def _next_event(chain: AuditChain, complaint, at, actor, action, from_state, to_state, data) -> AuditEvent:
+    """The chain's next event, hashed onto its head; moves the head (in memory) past it."""
     seq = chain.head_seq + 1
     payload = event_payload(
         chain_id=chain.id,
@@ -99,7 +126,7 @@ def _append(complaint, actor, action, from_state, to_state, data, chain=None) ->
         to_state=to_state,
         data=data,
     )
-    event = AuditEvent.objects.create(
+    event = AuditEvent(
         chain=chain,
         complaint=complaint,
         seq=seq,
@@ -113,7 +140,6 @@ def _append(complaint, actor, action, from_state, to_state, data, chain=None) ->
         hash=chain_hash(chain.head_hash, payload),
     )
     chain.head_seq, chain.head_hash = seq, event.hash
-    chain.save(update_fields=["head_seq", "head_hash"])
     return event
 
 

@@ -15,7 +15,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
-from simple_history.models import HistoricalRecords
 
 from .choices import (
     APPEALABLE_CLOSURES,
@@ -35,6 +34,7 @@ from .choices import (
     State,
     Visibility,
 )
+from .history import HistoricalRecords
 
 AMOUNT = {"max_digits": 38, "decimal_places": 18}
 # Plain strings, so index conditions in migrations don't depend on the enum.

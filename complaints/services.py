@@ -9,7 +9,6 @@ commit. The admin, the portal, the tasks, e-mail intake and the API all call the
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -23,7 +22,7 @@ from django_fsm import TransitionNotAllowed, can_proceed
 from accounts.models import ConflictOfInterest, Team
 
 from . import policies
-from .audit import audit_append, digest, open_chain
+from .audit import Entry, audit_append, digest, open_chain_with
 from .choices import (
     INFORMATIONAL_REMEDIES,
     MONETARY_REMEDIES,
@@ -45,6 +44,7 @@ from .choices import (
 )
 from .evidence import check_upload
 from .exceptions import NotPermitted, WrongState
+from .history import Snapshot, differences, history_rows, tracked_values
 from .identifiers import normalise_order_id, normalise_tx_hash
 from .models import (
     AuditChain,
@@ -59,9 +59,6 @@ from .models import (
     SatisfactionRating,
 )
 from .notifications import notification_queue
-
-if TYPE_CHECKING:
-    from escalation.clocks import Intake
 
 ACTION_LABELS = {
     "acknowledge": gettext_lazy("acknowledged"),
@@ -129,11 +126,24 @@ def _when(moment: datetime) -> str:
     return date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
-def _transition(complaint: Complaint, actor, action: str, *, data=None, reason: str = "", fresh=None, **kwargs):
-    """Call the transition, save once (one history row) and append its audit event.
-    `fresh`: the complaint is being filed in this transaction (_Fresh)."""
-    method = getattr(complaint, action)
+def _transition(complaint: Complaint, actor, action: str, *, data=None, reason: str = "", **kwargs):
+    """Call the transition, save once (one history row) and append its audit event."""
     from_state = complaint.state
+    _check_and_call(complaint, action, **kwargs)
+    # history_change_reason is varchar(100): PostgreSQL refuses a longer reason (the full text is in a message).
+    complaint._change_reason = (f"{action}: {reason}" if reason else action)[:100]
+    complaint._history_user = actor
+    complaint.save()
+    event = audit_append(
+        complaint=complaint, actor=actor, action=action, from_state=from_state, to_state=complaint.state, data=data or {},
+    )  # fmt: skip
+    _recompute_clocks(complaint)
+    return event
+
+
+def _check_and_call(complaint: Complaint, action: str, **kwargs) -> None:
+    """Run the transition method (in memory), or say in words why the complaint can't take it."""
+    method = getattr(complaint, action)
     if not can_proceed(method, check_conditions=False):
         raise WrongState(
             _("This complaint is %(state)s, so it can't be %(action)s now.")
@@ -143,16 +153,6 @@ def _transition(complaint: Complaint, actor, action: str, *, data=None, reason: 
         method(**kwargs)
     except TransitionNotAllowed as refused:
         raise WrongState(_("The conditions for this step are not met.")) from refused
-    # history_change_reason is varchar(100): PostgreSQL refuses a longer reason (the full text is in a message).
-    complaint._change_reason = (f"{action}: {reason}" if reason else action)[:100]
-    complaint._history_user = actor
-    complaint.save()
-    event = audit_append(
-        complaint=complaint, actor=actor, action=action, from_state=from_state,
-        to_state=complaint.state, data=data or {}, chain=fresh.chain if fresh else None,
-    )  # fmt: skip
-    _recompute_clocks(complaint, fresh.intake if fresh else None)
-    return event
 
 
 def _recompute_clocks(complaint: Complaint, intake=None) -> None:
@@ -369,8 +369,6 @@ def complaint_file(
     A representative filing for someone else must attach their power of attorney.
     """
     _ensure_can_file(customer, filed_by)
-    if intake_key and (existing := _already_filed(customer, intake_key)):
-        return existing
     fields = _checked_filing(filing)
     identifiers = _checked_identifiers(filing)
     checked_files = [(upload, check_upload(upload), Evidence.Purpose.EVIDENCE) for upload in evidence_files]
@@ -378,9 +376,12 @@ def complaint_file(
         if power_of_attorney is None:
             raise ValidationError({"power_of_attorney": _("Attach the power of attorney that lets you act for this person.")})
         checked_files.append((power_of_attorney, check_upload(power_of_attorney), Evidence.Purpose.POWER_OF_ATTORNEY))
-    complaint, chain = _insert_complaint(customer, filed_by, filing, fields, intake_key)
-    if chain is None:  # a concurrent submit with the same key won the race
-        return complaint
+    complaint = _new_complaint(customer, filed_by, filing, fields, intake_key)
+    as_filed = tracked_values(complaint)
+    _check_and_call(complaint, "acknowledge")  # in memory: the row is written once, at `triage`
+    if not _inserted(complaint, intake_key):  # the same key was filed first (a double submit)
+        return _already_filed(customer, intake_key)
+    filed = Snapshot(complaint.received_at, filed_by or customer, "file", differences(complaint, as_filed), created=True)
     ComplaintIdentifier.objects.bulk_create(
         ComplaintIdentifier(complaint=complaint, kind=kind, network=network, value=value)
         for kind, network, value in identifiers
@@ -390,79 +391,82 @@ def complaint_file(
         _store_evidence(complaint, upload, checked, uploader, purpose=purpose).pk
         for upload, checked, purpose in checked_files
     ]
-    audit_append(
-        complaint=complaint, actor=uploader, action="file", to_state=complaint.state,
-        data={"channel": complaint.channel, "category": complaint.category, "identifiers": len(identifiers),
-              "evidence": evidence_ids, "description_sha256": digest(complaint.description)},
-        chain=chain,
-    )  # fmt: skip
-    complaint = _acknowledge(complaint, _Fresh.of(complaint, chain))
+    _record_filing(complaint, filed, uploader, identifiers, evidence_ids)
     if complaint.category == Category.ACCOUNT_SECURITY and complaint.funds_at_risk:
         complaint = _security_fast_path(complaint)
     return complaint
 
 
-@dataclass(frozen=True)
-class _Fresh:
-    """A complaint being filed in the current transaction: no other transaction can see its rows
-    yet, so what this one wrote or resolved for it needn't be read back."""
-
-    chain: AuditChain  # opened by this transaction and passed to each of its appends
-    intake: "Intake"  # its terms, resolved once for the acknowledgement and the clock row
-
-    @classmethod
-    def of(cls, complaint: Complaint, chain: AuditChain) -> "_Fresh":
-        from escalation.clocks import Intake
-
-        return cls(chain, Intake.of(complaint))
+def _new_complaint(customer, filed_by, filing: Filing, fields: dict, intake_key) -> Complaint:
+    profile = getattr(customer, "customer_profile", None)
+    now = timezone.now()
+    return Complaint(
+        customer=customer, filed_by=filed_by, received_at=now, updated_at=now, reference=_next_reference(now.year),
+        language=filing.language or (profile.language if profile else settings.LANGUAGE_CODE),
+        intake_key=intake_key or None, **fields,
+    )  # fmt: skip
 
 
-def _already_filed(customer, intake_key: str) -> Complaint | None:
-    existing = Complaint.objects.filter(intake_key=intake_key).first()
-    if existing is not None and existing.customer_id != customer.pk:
+def _inserted(complaint: Complaint, intake_key) -> bool:
+    """INSERT the new complaint; False when a concurrent submit of the same intake_key won."""
+    complaint.version += 1  # as if saved at `received` and again at `triage`
+    complaint.skip_history_when_saving = True  # its two history rows are written together
+    try:
+        if not intake_key:  # nothing to race for: no savepoint (two round trips)
+            complaint.save(force_insert=True)
+            return True
+        with transaction.atomic():  # a savepoint: a duplicate key must not abort the caller
+            complaint.save(force_insert=True)
+        return True
+    except IntegrityError:
+        if not intake_key or not Complaint.objects.filter(intake_key=intake_key).exists():
+            raise
+        return False
+    finally:
+        del complaint.skip_history_when_saving
+
+
+def _already_filed(customer, intake_key: str) -> Complaint:
+    existing = Complaint.objects.get(intake_key=intake_key)
+    if existing.customer_id != customer.pk:
         raise ValidationError({"intake_key": _("This submission key belongs to another complaint.")})
     return existing
 
 
-def _insert_complaint(
-    customer, filed_by, filing: Filing, fields: dict, intake_key
-) -> tuple[Complaint, AuditChain | None]:
-    """The new complaint and its audit chain; or the complaint a concurrent submit of the same
-    intake_key filed first, and None."""
-    profile = getattr(customer, "customer_profile", None)
-    now = timezone.now()
-    complaint = Complaint(
-        customer=customer, filed_by=filed_by, received_at=now, reference=_next_reference(now.year),
-        language=filing.language or (profile.language if profile else settings.LANGUAGE_CODE),
-        intake_key=intake_key or None, **fields,
+def _record_filing(complaint: Complaint, filed: Snapshot, uploader, identifiers, evidence_ids) -> None:
+    """What filing and acknowledging write besides the complaint: the acknowledgement in the outbox,
+    the two history rows (`received`, then `triage`), the audit chain opened with both events, and
+    the clock row. Each table is written once, as if `file` and `acknowledge` had each saved."""
+    from escalation.clocks import Intake
+
+    intake = Intake.of(complaint)
+    notification = notification_queue(
+        complaint=complaint, kind=Notification.Kind.ACKNOWLEDGEMENT,
+        context={"first_response_due": intake.first_response_due_at(complaint), "decision_due": intake.decision_due_at(complaint)},
     )  # fmt: skip
-    complaint._history_user = filed_by or customer
-    complaint._change_reason = "file"
-    if not intake_key:  # nothing to race for: no savepoint (two round trips)
-        complaint.save()
-    else:
-        try:
-            with transaction.atomic():  # a savepoint: a duplicate key must not abort the caller
-                complaint.save()
-        except IntegrityError:
-            return _already_filed(customer, intake_key), None
-    return complaint, open_chain(complaint)
+    history_rows(complaint, [filed, Snapshot(complaint.acknowledged_at, None, "acknowledge")])
+    filing = Entry(
+        "file", complaint.received_at, uploader, to_state=State.RECEIVED,
+        data={"channel": complaint.channel, "category": complaint.category, "identifiers": len(identifiers),
+              "evidence": evidence_ids, "description_sha256": digest(complaint.description)},
+    )  # fmt: skip
+    acknowledgement = Entry(
+        "acknowledge", complaint.acknowledged_at, None, from_state=State.RECEIVED, to_state=complaint.state,
+        data={"notification": notification.pk},
+    )  # fmt: skip
+    open_chain_with(complaint, [filing, acknowledgement])
+    _recompute_clocks(complaint, intake)
 
 
-def _acknowledge(complaint: Complaint, fresh: _Fresh | None = None) -> Complaint:
+def _acknowledge(complaint: Complaint) -> Complaint:
     from escalation.clocks import decision_due_at, first_response_due_at
 
-    if fresh is not None:  # the terms resolved for the filing, which then give its clock row
-        first_response_due = fresh.intake.first_response_due_at(complaint)
-        decision_due = fresh.intake.decision_due_at(complaint)
-    else:
-        first_response_due, decision_due = first_response_due_at(complaint), decision_due_at(complaint)
     notification = notification_queue(
         complaint=complaint,
         kind=Notification.Kind.ACKNOWLEDGEMENT,
-        context={"first_response_due": first_response_due, "decision_due": decision_due},
+        context={"first_response_due": first_response_due_at(complaint), "decision_due": decision_due_at(complaint)},
     )
-    _transition(complaint, None, "acknowledge", data={"notification": notification.pk}, fresh=fresh)
+    _transition(complaint, None, "acknowledge", data={"notification": notification.pk})
     return complaint
 
 

@@ -144,6 +144,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache, e-mail ----------------------------------------------------------------------------
 CACHES = {"default": _parsed("CACHE_URL", env.cache_url, "locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # one client per pool, not per operation
 globals().update(_parsed("EMAIL_URL", env.email_url, "consolemail://"))  # EMAIL_BACKEND, EMAIL_HOST, …
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Redress <complaints@redress.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

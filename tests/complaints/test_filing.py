@@ -42,6 +42,18 @@ def test_filing_records_the_complaint_and_acknowledges_it(alice):
     assert Notification.objects.get(complaint=complaint).kind == Notification.Kind.ACKNOWLEDGEMENT
 
 
+def test_filing_history_reads_as_two_saves_filed_by_the_customer_then_acknowledged_by_the_desk(alice):
+    complaint = services.complaint_file(customer=alice, filing=filing(disputed_amount="500", disputed_asset="USDT"))
+    filed, acknowledged = complaint.history.order_by("history_id")
+    assert (filed.history_type, filed.history_change_reason, filed.history_user) == ("+", "file", alice)
+    assert (acknowledged.history_type, acknowledged.history_change_reason, acknowledged.history_user) == ("~", "acknowledge", None)
+    assert (filed.state, filed.acknowledged_at, filed.updated_at) == (State.RECEIVED, None, complaint.received_at)
+    assert (acknowledged.state, acknowledged.acknowledged_at) == (State.TRIAGE, complaint.acknowledged_at)
+    assert filed.summary == acknowledged.summary == complaint.summary and filed.disputed_amount == Decimal("500")
+    assert filed.history_date == complaint.received_at and acknowledged.history_date == complaint.acknowledged_at
+    assert (filed.version, acknowledged.version) == (complaint.version - 1, complaint.version)
+
+
 def test_identifiers_are_normalised_for_exact_search(alice):
     complaint = services.complaint_file(
         customer=alice, filing=filing(order_ids=(" ORD-991 ", "ORD-991"), tx_hashes=(BTC_TX.upper(),)),

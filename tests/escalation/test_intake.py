@@ -36,10 +36,10 @@ def test_the_clock_row_written_at_intake_is_what_a_full_recompute_writes(alice, 
 def test_filing_costs_one_statement_per_row_it_writes(alice, monday, django_assert_num_queries):
     file_complaint(alice)  # the configuration is now cached in this process
     reference = 1 if connection.vendor == "postgresql" else 2  # nextval; or the counter's SELECT and UPDATE
-    # the complaint and its history row; the audit chain; the "file" event and the chain head;
-    # the configuration token; the acknowledgement; the acknowledge transition's UPDATE and
-    # history row; its event and the chain head; the clock row. No savepoint of our own, and no
-    # SELECT of the chain, pauses, messages, extensions or clock row (none can exist yet). The
-    # test's own transaction adds the outer SAVEPOINT and RELEASE.
-    with django_assert_num_queries(2 + reference + 12):
+    # the complaint, written once at `triage`; the configuration token; the acknowledgement;
+    # both history rows (`received`, `triage`) in one INSERT; the audit chain, both its events in
+    # one INSERT and its head; the clock row. No savepoint of our own, no UPDATE of the complaint,
+    # and no SELECT of the chain, pauses, messages, extensions or clock row (none can exist yet).
+    # The test's own transaction adds the outer SAVEPOINT and RELEASE.
+    with django_assert_num_queries(2 + reference + 8):
         file_complaint(alice)
