@@ -20,4 +20,5 @@ demo: venv
 
 test: venv
 	@bash scripts/ensure_chromium.sh
+	@bash scripts/ensure_dovecot.sh
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)

@@ -32,6 +32,7 @@ _WORK = _READ + [
     "complaints.view_cannedresponse",
     "complaints.view_historicalcomplaint",
     "complaints.view_auditevent",
+    "channels.view_inboundemail",  # the inbound e-mail log and its quarantine (complaints.channels)
 ]
 _KNOWLEDGE = [f"complaints.{verb}_{model}" for model in ("cannedresponse", "helparticle") for verb in ("add", "change", "delete", "view")]
 
@@ -43,14 +44,29 @@ _ESCALATION_RECORDS = ["complaintclock", "deadlineextension", "externalreferral"
 _ESCALATION_WORKING = ["complaintclock", "deadlineextension", "externalreferral", "freezerequest"]
 
 
+# Reports and incidents (complaints.reporting): whoever works complaints links them to
+# incidents; supervisors curate root causes and act across an incident; supervisors and
+# compliance read the reports.
+_INCIDENT_WORK = ["reporting.view_incident", "reporting.add_incident", "reporting.change_incident",
+                  "reporting.view_incidentlink", "reporting.add_incidentlink", "reporting.delete_incidentlink",
+                  "reporting.view_rootcause"]  # fmt: skip
+_REPORTS = ["reporting.view_reports"]
+# Compliance pages (complaints.compliance): supervisors see the legal holds they place; the
+# compliance officer reads dossiers, the audit log, seals, retention and erasures, and exports.
+_COMPLIANCE_READ = [f"compliance.view_{model}" for model in ("legalhold", "seal", "retentionpolicy", "erasure")]
+_COMPLIANCE_OFFICE = _COMPLIANCE_READ + [
+    "compliance.view_dossier", "compliance.view_audit_log", "compliance.export_subject_access", "compliance.verify_audit",
+]  # fmt: skip
+
+
 def _escalation(verbs, models) -> list[str]:
     return [f"escalation.{verb}_{model}" for model in models for verb in verbs]
 
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CUSTOMER: [],
-    Role.AGENT: _WORK + ["complaints.add_complaint"] + _escalation(["view"], _ESCALATION_WORKING),
-    Role.SPECIALIST: _WORK + _escalation(["view"], _ESCALATION_WORKING),
+    Role.AGENT: _WORK + ["complaints.add_complaint"] + _escalation(["view"], _ESCALATION_WORKING) + _INCIDENT_WORK,
+    Role.SPECIALIST: _WORK + _escalation(["view"], _ESCALATION_WORKING) + _INCIDENT_WORK,
     Role.SUPERVISOR: _WORK
     + [
         "complaints.add_complaint",
@@ -60,7 +76,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ]
     + _KNOWLEDGE
     + _escalation(["view", "add", "change", "delete"], _ESCALATION_CONFIGURATION)
-    + _escalation(["view"], _ESCALATION_RECORDS),
+    + _escalation(["view"], _ESCALATION_RECORDS)
+    + _INCIDENT_WORK
+    + _REPORTS
+    + ["reporting.act_on_incident", "reporting.add_rootcause", "reporting.change_rootcause"]
+    + ["compliance.view_legalhold"]
+    + [f"channels.{verb}_integration" for verb in ("view", "add", "change")],  # intake API tokens
     Role.APPEALS_REVIEWER: _READ
     + ["complaints.decide_appeal", "complaints.add_message"]
     + _escalation(["view"], ["complaintclock", "externalreferral"]),
@@ -81,7 +102,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_staffprofile",
         "accounts.view_conflictofinterest",
     ]
-    + _escalation(["view"], _ESCALATION_CONFIGURATION + _ESCALATION_RECORDS),
+    + _escalation(["view"], _ESCALATION_CONFIGURATION + _ESCALATION_RECORDS)
+    + _REPORTS
+    + ["reporting.view_incident", "reporting.view_incidentlink", "reporting.view_rootcause", "reporting.view_decisionrootcause"]
+    + _COMPLIANCE_OFFICE,
 }
 # Roles share building blocks (_READ, _WORK, …); each permission is granted once.
 ROLE_PERMISSIONS = {role: list(dict.fromkeys(permissions)) for role, permissions in ROLE_PERMISSIONS.items()}

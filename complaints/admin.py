@@ -388,6 +388,7 @@ def console_context(request, complaint: Complaint) -> dict:
             "forms": forms_by_name,
             "timeline": complaint.messages.select_related("author").order_by("created_at", "id"),
             "evidence": complaint.evidence.select_related("uploaded_by").order_by("uploaded_at", "id"),
+            "outbox": complaint.notifications.defer("body_text", "body_html").order_by("created_at", "id"),
             "remedies": complaint.console_remedies,
             "identifiers": identifiers,
             "links": links,

@@ -9,6 +9,7 @@ data, so erasing personal data later leaves every chain valid.
 
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -185,9 +186,27 @@ def _check_event(name, expected_seq, prev_hash, row) -> ChainProblem | None:
     return None
 
 
-def _check_chain(chain_row, events) -> ChainProblem | None:
-    name = _chain_name(chain_row)
-    head_seq, head_hash = chain_row[2], chain_row[3]
+@dataclass(frozen=True)
+class SealedHead:
+    """What a seal recorded of one chain: its head was event #seq with this hash."""
+
+    chain_id: int
+    seq: int
+    hash: str
+    seal_seq: int
+
+
+@dataclass(frozen=True)
+class SealCoverage:
+    """The sealed heads of the chains being verified, ordered by chain id (then seq), and the
+    moment before which every event must be covered by a seal (the latest seal's snapshot, less
+    a grace period for transactions that committed just after it)."""
+
+    heads: Iterable[SealedHead]
+    covered_before: datetime | None
+
+
+def _check_links(name, head_seq, head_hash, events) -> ChainProblem | None:
     seq, prev_hash = 0, GENESIS_HASH
     for row in events:
         problem = _check_event(name, seq + 1, prev_hash, row)
@@ -201,36 +220,119 @@ def _check_chain(chain_row, events) -> ChainProblem | None:
     return None
 
 
+def _check_sealed_heads(name, events, sealed: list[SealedHead]) -> ChainProblem | None:
+    """Every head a seal recorded must still be in the chain, with the same hash."""
+    last = events[-1][3] if events else 0
+    for head in sealed:
+        if head.seq > last:
+            return ChainProblem(
+                name, None, None, f"seal #{head.seal_seq} sealed it at #{head.seq} but it ends at #{last}: the chain was truncated"
+            )
+        row = events[head.seq - 1]
+        if row[11] != head.hash:
+            return ChainProblem(
+                name, head.seq, row[1], f"differs from what seal #{head.seal_seq} recorded: the chain was rewritten"
+            )
+    return None
+
+
+def _check_unsealed_events(name, events, sealed: list[SealedHead], covered_before) -> ChainProblem | None:
+    """An event past the last sealed head but dated before the latest seal was never sealed:
+    it was added afterwards (forged or backdated)."""
+    if covered_before is None:
+        return None
+    sealed_up_to = max((head.seq for head in sealed), default=0)
+    for row in events[sealed_up_to:]:
+        if row[4] < covered_before:
+            return ChainProblem(
+                name, row[3], row[1], "is dated before the latest seal but no seal covers it: forged or backdated"
+            )
+    return None
+
+
+def _check_chain(chain_row, events, sealed=(), covered_before=None) -> ChainProblem | None:
+    name = _chain_name(chain_row)
+    sealed = list(sealed)
+    return (
+        _check_links(name, chain_row[2], chain_row[3], events)
+        or _check_sealed_heads(name, events, sealed)
+        or _check_unsealed_events(name, events, sealed, covered_before)
+    )
+
+
+def _grouped(rows, key):
+    """Group an iterator of rows ordered by key(row) into (key, [rows])."""
+    current, group = None, []
+    for row in rows:
+        if key(row) != current:
+            if group:
+                yield current, group
+            current, group = key(row), []
+        group.append(row)
+    if group:
+        yield current, group
+
+
 def _events_by_chain(events):
     """Group an iterator of event rows ordered by (chain_id, seq) into (chain_id, rows)."""
-    current, rows = None, []
-    for row in events:
-        if row[0] != current:
-            if current is not None:
-                yield current, rows
-            current, rows = row[0], []
-        rows.append(row)
-    if current is not None:
-        yield current, rows
+    return _grouped(events, lambda row: row[0])
 
 
-def verify_chains(chain_ids=None):
+class _Cursor:
+    """Walks a grouped stream alongside the chains (both ordered by chain id)."""
+
+    def __init__(self, groups):
+        self.groups = groups
+        self.pending = next(groups, None)
+
+    def skip_before(self, chain_id):
+        while self.pending and self.pending[0] < chain_id:
+            yield self.pending
+            self.pending = next(self.groups, None)
+
+    def take(self, chain_id) -> list:
+        if self.pending and self.pending[0] == chain_id:
+            rows, self.pending = self.pending[1], next(self.groups, None)
+            return rows
+        return []
+
+    def rest(self):
+        while self.pending:
+            yield self.pending
+            self.pending = next(self.groups, None)
+
+
+def _orphans(events: _Cursor, sealed: _Cursor, chain_id=None):
+    """Events and sealed heads of chains that are no longer there."""
+    walk = (lambda cursor: cursor.skip_before(chain_id)) if chain_id is not None else (lambda cursor: cursor.rest())
+    for orphan_id, rows in walk(events):
+        yield ChainProblem(f"chain {orphan_id}", rows[0][3], rows[0][1], "has events but no chain head: the chain was deleted")
+    for orphan_id, heads in walk(sealed):
+        yield ChainProblem(
+            f"chain {orphan_id}", None, None,
+            f"seal #{heads[-1].seal_seq} sealed it at #{heads[-1].seq}, but the chain is gone: it was deleted",
+        )  # fmt: skip
+
+
+def verify_chains(chain_ids=None, coverage: SealCoverage | None = None):
     """Yield a ChainProblem for each chain that does not verify (the first bad event in each).
 
-    Chains and events are streamed side by side, ordered by chain id, so memory stays flat
-    however many complaints there are.
+    Chains, events and sealed heads are streamed side by side, ordered by chain id, so memory
+    stays flat however many complaints there are. With `coverage`, each chain must also still
+    hold every head a seal recorded, and hold no unsealed event dated before the latest seal.
     """
     chains = AuditChain.objects.order_by("id")
     events = AuditEvent.objects.order_by("chain_id", "seq")
     if chain_ids is not None:
         chains, events = chains.filter(id__in=chain_ids), events.filter(chain_id__in=chain_ids)
     chain_rows = chains.values_list("id", "is_system", "head_seq", "head_hash", "complaint__reference")
-    grouped = _events_by_chain(events.values_list(*_EVENT_FIELDS).iterator(chunk_size=5000))
-    pending = next(grouped, None)
+    event_cursor = _Cursor(_events_by_chain(events.values_list(*_EVENT_FIELDS).iterator(chunk_size=5000)))
+    sealed_cursor = _Cursor(_grouped(iter(coverage.heads if coverage else ()), lambda head: head.chain_id))
+    covered_before = coverage.covered_before if coverage else None
     for chain_row in chain_rows.iterator(chunk_size=5000):
-        rows = []
-        if pending and pending[0] == chain_row[0]:
-            rows, pending = pending[1], next(grouped, None)
-        problem = _check_chain(chain_row, rows)
+        yield from _orphans(event_cursor, sealed_cursor, chain_row[0])
+        rows, sealed = event_cursor.take(chain_row[0]), sealed_cursor.take(chain_row[0])
+        problem = _check_chain(chain_row, rows, sealed, covered_before)
         if problem:
             yield problem
+    yield from _orphans(event_cursor, sealed_cursor)

@@ -890,7 +890,9 @@ def complaint_archive(*, complaint: Complaint, actor=None) -> Complaint:
     policies.ensure_system(actor)
     complaint = _lock(complaint)
     if complaint.state == State.CLOSED:
-        if complaint.legal_hold:
+        from .compliance.holds import hold_stands  # a hold on the complaint or on its customer
+
+        if hold_stands(complaint):
             raise WrongState(_("A legal hold stands on this complaint; it can't be archived."))
         if not complaint.archive_period_over():
             raise WrongState(_("The archive period has not passed yet."))

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -60,6 +61,17 @@ def _embedded_secret_key() -> str:
     return key_file.read_text().strip()
 
 
+def _embedded_seal_key() -> str:
+    """Like the secret key: generated once under var/ for the embedded default. Production sets
+    AUDIT_SEAL_KEY and keeps it away from the database and its backups."""
+    key_file = VAR_DIR / "audit_seal_key"
+    if not key_file.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
 DEBUG = _bool("DEBUG", False)
 SECRET_KEY = env.str("SECRET_KEY", default=None) or _embedded_secret_key()
 ALLOWED_HOSTS = _parsed("ALLOWED_HOSTS", env.list, ["127.0.0.1", "localhost"])
@@ -79,7 +91,10 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "complaints",
+    "complaints.channels",
     "escalation",
+    "complaints.reporting",
+    "complaints.compliance",
 ]
 
 MIDDLEWARE = [
@@ -172,6 +187,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Deadlines are due times on rows, swept every minute (never long ETA tasks). A sweep
     # that waited past the next one's start is dropped rather than run late.
     "escalation-sweep": {"task": "escalation.tasks.sweep_due", "schedule": 60.0, "options": {"expires": 55}},
+    # Report facts (complaints.reporting): every minute those of the complaints changed since
+    # the last run; once a day all of them, as a repair.
+    "reporting-refresh-recent": {"task": "complaints.reporting.tasks.refresh_recent", "schedule": 60.0, "options": {"expires": 55}},
+    "reporting-refresh-daily": {"task": "complaints.reporting.tasks.refresh_all", "schedule": 24 * 3600.0},
+    # Just after midnight UTC: seal the day's audit chains, then erase what retention allows.
+    "audit-seal": {"task": "complaints.compliance.tasks.seal_daily", "schedule": crontab(minute=5, hour=0)},
+    "retention-sweep": {"task": "complaints.compliance.tasks.retention_sweep", "schedule": crontab(minute=30, hour=0)},
 }
 
 # --- Auth -------------------------------------------------------------------------------------
@@ -283,6 +305,38 @@ FREEZE_WEBHOOK_URL = env.str("FREEZE_WEBHOOK_URL", default="")
 if FREEZE_WEBHOOK_URL and not FREEZE_WEBHOOK_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured("FREEZE_WEBHOOK_URL must be an http(s):// URL")
 FREEZE_WEBHOOK_SECRET = env.str("FREEZE_WEBHOOK_SECRET", default="")
+
+# --- Compliance: seals over the audit chains, retention ------------------------------------------
+# The seal key signs the daily seals (HMAC-SHA256); it is never stored in the database.
+AUDIT_SEAL_KEY = env.str("AUDIT_SEAL_KEY", default=None) or _embedded_seal_key()
+if len(AUDIT_SEAL_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_SEAL_KEY must be at least 32 characters")
+# Each seal is also written here, one file per seal, outside the database (and POSTed to the URL if set).
+AUDIT_SEAL_DIR = Path(env.str("AUDIT_SEAL_DIR", default=str(VAR_DIR / "seals")))
+AUDIT_SEAL_URL = env.str("AUDIT_SEAL_URL", default="")
+if AUDIT_SEAL_URL and not AUDIT_SEAL_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("AUDIT_SEAL_URL must be an http(s):// URL")
+# Years after closure that a complaint keeps its personal data when its regime names no period.
+REDRESS_RETENTION_DEFAULT_YEARS = _positive_int("REDRESS_RETENTION_DEFAULT_YEARS", 5)
+
+# --- Channels: e-mail in (IMAP or a Maildir) and the intake API ----------------------------------
+# Outgoing customer e-mail carries Reply-To: <desk local part>+<reply token>@<desk domain>, so
+# the desk's mailbox must accept plus-addressing.
+if "@" not in REDRESS_DESK_EMAIL:
+    raise ImproperlyConfigured("REDRESS_DESK_EMAIL must be an e-mail address")
+# imaps://user:password@imap.example.com:993/INBOX (or imap:// with STARTTLS); empty: not fetched.
+REDRESS_IMAP_URL = env.str("REDRESS_IMAP_URL", default="")
+if REDRESS_IMAP_URL and not REDRESS_IMAP_URL.startswith(("imap://", "imaps://")):
+    raise ImproperlyConfigured("REDRESS_IMAP_URL must be an imap:// or imaps:// URL")
+REDRESS_MAILDIR = env.str("REDRESS_MAILDIR", default="")  # a Maildir folder read instead of IMAP
+REDRESS_MAIL_FETCH_SECONDS = _positive_int("REDRESS_MAIL_FETCH_SECONDS", 60)
+if REDRESS_IMAP_URL or REDRESS_MAILDIR:
+    CELERY_BEAT_SCHEDULE["channels-fetch-mail"] = {
+        "task": "complaints.channels.tasks.fetch_mail",
+        "schedule": float(REDRESS_MAIL_FETCH_SECONDS),
+        "options": {"expires": REDRESS_MAIL_FETCH_SECONDS - 1 or 1},
+    }
+REDRESS_RATE_API = env.str("REDRESS_RATE_API", default="120/m")  # per integration token
 
 LOGGING = {
     "version": 1,

@@ -70,6 +70,10 @@ class RegimeRuleInline(admin.StackedInline):
     model = RegimeRule
     extra = 0
 
+    def get_queryset(self, request):
+        # Each rule's title (RegimeRule.__str__) names its regime: one query, not one per rule.
+        return super().get_queryset(request).select_related("regime")
+
 
 @admin.register(Regime)
 class RegimeAdmin(admin.ModelAdmin):

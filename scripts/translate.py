@@ -40,7 +40,7 @@ def fill(translations: dict) -> list[str]:
             entry.msgstr = wanted
         if "fuzzy" in entry.flags:
             entry.flags.remove("fuzzy")
-            entry.previous_msgid = None
+            entry.previous_msgid = entry.previous_msgid_plural = entry.previous_msgctxt = None
     catalogue.save()
     return [e.msgid for e in catalogue.untranslated_entries() + catalogue.fuzzy_entries() if not e.obsolete]
 

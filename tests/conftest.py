@@ -28,6 +28,10 @@ def _test_settings(settings, tmp_path, monkeypatch):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests sign staff in with force_login; the second-factor tests turn this back on.
     settings.REDRESS_STAFF_REQUIRE_2FA = False
+    # Audit seals: a test key, and their external copies in this test's own folder.
+    settings.AUDIT_SEAL_KEY = "test-seal-key-0123456789abcdef0123456789"
+    settings.AUDIT_SEAL_DIR = tmp_path / "seals"
+    settings.AUDIT_SEAL_URL = ""
     # A FileField calls its storage callable once, when the model class is built, so
     # Evidence.file would keep writing to the real EVIDENCE_ROOT: point it at this test's dir.
     from django.core.files.storage import storages

@@ -4,6 +4,7 @@ it by calling that one service; a ValidationError the service raises is shown on
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -23,6 +24,9 @@ from complaints.choices import (
 )
 from complaints.exceptions import WrongState
 from complaints.models import Complaint, Evidence, Remedy
+from complaints.reporting.forms import RootCauseChoiceField
+from complaints.reporting.services import decision_tag_root_causes
+from complaints.reporting.similar import similar_decisions
 
 from . import services as console_services
 from .queues import team_of
@@ -212,6 +216,12 @@ class ProposeResolutionForm(RemediesMixin, ActionForm):
     reasons = forms.CharField(widget=TEXTAREA, label=gettext_lazy("Reasons (address every point raised)"))
     recourse = forms.CharField(widget=SMALL_TEXTAREA, label=gettext_lazy("Recourse open to the customer"),
                                initial=gettext_lazy("You may accept this resolution, dispute it once, or appeal it within 30 days."))  # fmt: skip
+    root_causes = RootCauseChoiceField()
+
+    @cached_property
+    def similar_decisions(self):
+        """Past decisions like this one, shown beside the form (complaints.reporting.similar)."""
+        return similar_decisions(self.complaint)
 
     def perform(self):
         data = self.cleaned_data
@@ -222,13 +232,19 @@ class ProposeResolutionForm(RemediesMixin, ActionForm):
         total = services.remedies_total(services.checked_remedies(decision.remedies))
         if total <= self.user.approval_limit:
             services.complaint_propose_resolution(complaint=self.complaint, actor=self.user, decision=decision)
+            self._tag_root_causes()
             return _("The resolution has been proposed to the customer.")
         if self.complaint.state != State.INVESTIGATING:
             raise WrongState(_("These remedies exceed your limit and need approval, which starts from an investigation: start the investigation first."))
         services.complaint_submit_for_approval(complaint=self.complaint, actor=self.user, decision=decision)
+        self._tag_root_causes()
         return _("These remedies exceed your limit of %(limit)s: the resolution now waits for a supervisor's approval.") % {
             "limit": f"{self.user.approval_limit:,.2f}"
         }
+
+    def _tag_root_causes(self):
+        # In the decision's transaction (the console performs forms atomically).
+        decision_tag_root_causes(complaint=self.complaint, actor=self.user, root_causes=self.cleaned_data["root_causes"])
 
 
 class ApproveForm(ActionForm):

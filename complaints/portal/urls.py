@@ -1,5 +1,7 @@
 from django.urls import path
 
+from complaints.reporting.portal_urls import urlpatterns as transparency_urls
+
 from . import views
 
 app_name = "portal"
@@ -16,4 +18,5 @@ urlpatterns = [
     path("complaints/<str:reference>/appeal/", views.complaint_appeal, name="complaint-appeal"),
     path("complaints/<str:reference>/withdraw/", views.complaint_withdraw, name="complaint-withdraw"),
     path("complaints/<str:reference>/rate/", views.complaint_rate, name="complaint-rate"),
+    *transparency_urls,  # the public quarterly report (complaints.reporting)
 ]

@@ -295,12 +295,13 @@ def test_the_page_costs_the_same_queries_with_1_or_50_messages(signed_in, agent,
     # canned responses, the form choices (workers, teams ×2), messages with their authors, evidence with its
     # uploaders: 18; then both clocks (escalation.queries.staff_clocks: the configuration token, the clock row's
     # regime, the staff-answer and waiting-message aggregates, the latest extension, the pauses: 6) and the
-    # regime's name (1): 25, however long the conversation.
+    # regime's name (1); the decision form's root-cause choices and its similar past decisions (2, complaints.reporting):
+    # 27, however long the conversation.
     with django_assert_num_queries(PAGE_QUERIES):
         assert client.get(change_url(complaint)).status_code == 200
 
 
-PAGE_QUERIES = 25  # 18 + staff_clocks (6) + the regime's name (1)
+PAGE_QUERIES = 28  # 18 + staff_clocks (6) + the regime's name (1) + root causes and similar decisions (2) + the outbox (1)
 
 
 def test_the_user_list_shows_roles_and_second_factor_without_a_query_per_row(signed_in, compliance, agent, supervisor,
