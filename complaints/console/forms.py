@@ -3,7 +3,6 @@ it by calling that one service; a ValidationError the service raises is shown on
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -39,9 +38,11 @@ SUBCATEGORY_CHOICES = [("", "—")] + [
 
 
 def workers():
-    """Staff who may handle complaints (the assignee choices)."""
-    can_work = Q(groups__permissions__codename="work_complaint") | Q(user_permissions__codename="work_complaint")
-    return User.objects.filter(can_work, is_staff=True, is_active=True).distinct().order_by("email")
+    """Staff who may handle complaints (the assignee choices): through a role or on their own.
+    A union of ids rather than two joins and DISTINCT, so no customer row is read."""
+    through_role = User.groups.through.objects.filter(group__permissions__codename="work_complaint").values("user_id")
+    granted = User.user_permissions.through.objects.filter(permission__codename="work_complaint").values("user_id")
+    return User.objects.filter(pk__in=through_role.union(granted), is_staff=True, is_active=True).order_by("email")
 
 
 class ActionForm(forms.Form):
