@@ -24,6 +24,7 @@ import random
 import sys
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -47,6 +48,9 @@ def _parse_args():
     parser.add_argument("--recreate", action="store_true", help="drop and create the database first")
     parser.add_argument("--force", action="store_true", help="allow a database whose name lacks 'bench'")
     parser.add_argument("--verify", type=int, default=2000, help="verify this many random chains at the end (0: none)")
+    parser.add_argument("--no-after", action="store_true", help="skip sealing the audit and reporting_refresh")
+    parser.add_argument("--after-only", action="store_true",
+                        help="only seal the audit and run reporting_refresh, on data generated before")
     return parser.parse_args()
 
 
@@ -113,13 +117,13 @@ REPLIES = [
 STATES = {
     "received": (0.2, 0, 0.01, ["received"]),
     "triage": (3, 0, 3, ["received", "triage"]),
-    "awaiting_customer": (3, 2, 40, ["received", "triage", "investigating", "awaiting_customer"]),
+    "awaiting_customer": (3, 2, 27, ["received", "triage", "investigating", "awaiting_customer"]),
     "investigating": (8, 1, 75, ["received", "triage", "investigating"]),
     "awaiting_approval": (1.2, 5, 50, ["received", "triage", "investigating", "awaiting_approval"]),
     "resolution_proposed": (3, 5, 60, ["received", "triage", "investigating", "resolution_proposed"]),
     "resolved": (6, 10, 90, ["received", "triage", "investigating", "resolution_proposed", "resolved"]),
     "appealed": (1, 20, 120, ["received", "triage", "investigating", "resolution_proposed", "resolved", "appealed"]),
-    "closed": (29.6, 30, 400, ["received", "triage", "investigating", "resolution_proposed", "resolved", "closed"]),
+    "closed": (29.6, 30, 300, ["received", "triage", "investigating", "resolution_proposed", "resolved", "closed"]),
     "archived": (45, 120, 1100, ["received", "triage", "investigating", "resolution_proposed", "resolved", "closed", "archived"]),
 }
 OUT_OF_SCOPE_PATH = ["received", "triage", "closed"]
@@ -136,10 +140,21 @@ ACTION = {
     ("closed", "archived"): "archive",
 }
 DECIDED = {"resolution_proposed", "resolved", "appealed", "closed", "archived"}
+OPEN = set(STATES) - {"closed", "archived"}
 
 
 # How many ids of each kind one complaint may use (its path has at most 7 states and 4 messages).
-ID_SLOTS = {"complaint": 1, "chain": 1, "identifier": 1, "remedy": 1, "message": 6, "event": 16}
+ID_SLOTS = {"complaint": 1, "chain": 1, "identifier": 1, "remedy": 1, "message": 10, "event": 20, "evidence": 1, "pause": 1}
+# Every customer-facing state a complaint passes through brings a message (its author and
+# visibility drawn at random); open complaints get a further exchange or two. About 5 each.
+MESSAGE_STATES = {"triage", "investigating", "awaiting_customer", "resolution_proposed", "resolved", "closed"}
+EXTRA_MESSAGES_OPEN = 2
+# Customers' countries: the regime a complaint gets at intake follows them (MiCA for the EU,
+# FCA DISP for GB, the default regime for the rest).
+JURISDICTIONS = ["DE"] * 4 + ["FR"] * 2 + ["IE", "NL", "GB", "GB", "GB", "SG", ""]
+# Some customers have exactly this many complaints (the portal's list and complaint pages are
+# measured as one of them): one complaint in every PORTAL_STRIDE goes to them in turn.
+PORTAL_COMPLAINTS, PORTAL_STRIDE = 20, 250
 
 
 class Table:
@@ -185,15 +200,21 @@ class Table:
 
 
 class Generator:
-    def __init__(self, seed, staff, customer_ids, first_ids):
+    def __init__(self, seed, staff, customers, first_ids, evidence_files):
         from complaints.audit import GENESIS_HASH, canonical, chain_hash, digest, event_payload
-        from complaints.models import AuditChain, AuditEvent, Complaint, ComplaintIdentifier, Message, Remedy
+        from complaints.models import AuditChain, AuditEvent, Complaint, ComplaintIdentifier, Evidence, Message, Remedy
+        from escalation.models import ClockPause, ComplaintClock
+
+        from clocks import ClockMaker  # bench/clocks.py
 
         self.chain_hash, self.event_payload, self.digest, self.genesis = chain_hash, event_payload, digest, GENESIS_HASH
         self.canonical = canonical
         self.seed = self.rng_seed = seed
         self.rng = random.Random(seed)
-        self.staff, self.customer_ids = staff, customer_ids
+        self.staff, self.customers = staff, customers
+        self.customer_ids = customers.others
+        self.evidence_files = evidence_files
+        self.clocks = ClockMaker(jurisdiction_of, NOW)
         self.base = dict(first_ids)
         self.counter: dict[str, int] = {}
         self.reference_numbers: dict[int, int] = {}
@@ -208,6 +229,10 @@ class Generator:
         self.t_event = Table(AuditEvent)
         self.t_remedy = Table(Remedy)
         self.t_hremedy = Table(Remedy.history.model)
+        self.t_evidence = Table(Evidence)
+        self.t_hevidence = Table(Evidence.history.model)
+        self.t_pause = Table(ClockPause)
+        self.t_clock = Table(ComplaintClock)
         assert self.t_event.columns == ["id", "chain_id", "complaint_id", "seq", "at", "actor_id", "action",
                                         "from_state", "to_state", "data", "prev_hash", "hash"]  # fmt: skip
         self.history_positions = [self.t_hcomplaint.position(column) for column in (
@@ -218,7 +243,8 @@ class Generator:
     def tables(self):
         # Parents before children (the triggers are off, but keep the order readable).
         return [self.t_complaint, self.t_hcomplaint, self.t_chain, self.t_event, self.t_message, self.t_hmessage,
-                self.t_identifier, self.t_remedy, self.t_hremedy]  # fmt: skip
+                self.t_identifier, self.t_remedy, self.t_hremedy, self.t_evidence, self.t_hevidence,
+                self.t_pause, self.t_clock]  # fmt: skip
 
     def _vocabulary(self):
         def syllable():
@@ -254,7 +280,7 @@ class Generator:
         pk = self._next("complaint")
         year = received_at.year
         self.reference_numbers[year] = max(self.reference_numbers.get(year, 0), n + 1)
-        customer = rng.choice(self.customer_ids)
+        customer = self._customer(n)
         asset = rng.choice(ASSETS)
         amount = Decimal(rng.randrange(10, 500_000)) / 100
         words = rng.sample(self.vocabulary, 2)
@@ -302,10 +328,45 @@ class Generator:
                        recourse="Please contact the issuer of the token.")  # fmt: skip
         elif final in {"closed", "archived"}:
             row["closure_reason"] = "decided"
+        times = row["_times"]
         self.t_complaint.add(row)
         identifiers = self._identifiers(pk)
+        evidence = self._evidence(pk, row)
         remedies = [] if out_of_scope else self._remedies(pk, final, decider, row)
-        self._history_and_audit(pk, row, path, identifiers, decider, remedies)
+        messages, events = self._history_and_audit(pk, row, path, identifiers, decider, remedies, evidence)
+        self._clock_rows(row, times, messages, remedies, events)
+
+    def _customer(self, n: int) -> int:
+        portal = self.customers.portal
+        if portal and n % PORTAL_STRIDE == 0 and n // PORTAL_STRIDE < len(portal) * PORTAL_COMPLAINTS:
+            return portal[(n // PORTAL_STRIDE) % len(portal)]
+        return self.rng.choice(self.customer_ids)
+
+    def _evidence(self, pk, row):
+        """One file with every complaint, uploaded with it: a row pointing at one of a few
+        stored files (bench_evidence_files), with that file's real type, size and sha256."""
+        stored = self.evidence_files[pk % len(self.evidence_files)]
+        evidence = {
+            "id": self._next("evidence"), "complaint_id": pk, "message_id": None, "file": stored["file"],
+            "original_name": stored["original_name"], "purpose": "evidence", "content_type": stored["content_type"],
+            "extension": stored["extension"], "size": stored["size"], "sha256": stored["sha256"],
+            "uploaded_by_id": row["customer_id"], "uploaded_at": row["received_at"],
+        }  # fmt: skip
+        self.t_evidence.add(evidence)
+        self.t_hevidence.add({**evidence, "history_date": evidence["uploaded_at"], "history_change_reason": "uploaded",
+                              "history_type": "+", "history_user_id": row["customer_id"]})  # fmt: skip
+        return [evidence]
+
+    def _clock_rows(self, row, times, messages, remedies, events):
+        """The clock row clocks_recompute would write (bench/clocks.py), and the open pause of a
+        complaint waiting on its customer."""
+        if row["state"] == "awaiting_customer":
+            self.t_pause.add({"id": self._next("pause"), "complaint_id": row["id"],
+                              "started_at": row["information_requested_at"], "ended_at": None})  # fmt: skip
+        pauses = ((row["information_requested_at"], None),) if row["state"] == "awaiting_customer" else ()
+        clock = self.clocks.row({**self.t_complaint.defaults, **row}, messages, remedies, pauses)
+        clock.update(revision=events, updated_at=times[-1])
+        self.t_clock.add(clock)
 
     def _fill_dates(self, row, path, received_at):
         span = (NOW - received_at) / (len(path) + 1)
@@ -380,12 +441,13 @@ class Generator:
                             "history_type": "+", "history_user_id": decider})  # fmt: skip
         return [remedy]
 
-    def _history_and_audit(self, pk, row, path, identifiers, decider, remedies):
+    def _history_and_audit(self, pk, row, path, identifiers, decider, remedies, evidence):
         canonical = self.canonical
         times = row.pop("_times")
         chain_id = self._next("chain")
         seq, prev = 0, self.genesis
         staff = row["assignee_id"] or decider
+        messages = []
 
         def event(at, actor, action, from_state, to_state, data):
             nonlocal seq, prev
@@ -410,7 +472,7 @@ class Generator:
             history.rows.append(tuple(base))
             if index == 0:
                 data = {"channel": row["channel"], "category": row["category"], "identifiers": len(identifiers),
-                        "evidence": [], "description_sha256": self.digest(row["description"])}  # fmt: skip
+                        "evidence": [e["id"] for e in evidence], "description_sha256": self.digest(row["description"])}  # fmt: skip
             elif action == "start_investigation":
                 data = {"priority": row["priority"], "team": row["team_id"], "category": row["category"],
                         "assignee": row["assignee_id"]}  # fmt: skip
@@ -420,9 +482,16 @@ class Generator:
             else:
                 data = {}
             event(at, actor, action, previous, state, data)
-            if index and state in {"investigating", "awaiting_customer", "resolution_proposed", "closed"}:
-                self._message(pk, row, at + timedelta(minutes=5), staff, event)
+            if index and state in MESSAGE_STATES:
+                messages.append(self._message(pk, row, at + timedelta(minutes=5), staff, event))
+        if row["state"] in OPEN:
+            # A further exchange or two since the last step, before now.
+            last = times[-1] + timedelta(minutes=5)
+            for extra in range(1, EXTRA_MESSAGES_OPEN + 1):
+                at = last + (NOW - last) * extra / (EXTRA_MESSAGES_OPEN + 1)
+                messages.append(self._message(pk, row, at, staff, event))
         self.t_chain.add({"id": chain_id, "complaint_id": pk, "is_system": False, "head_seq": seq, "head_hash": prev})
+        return messages, seq
 
     def _message(self, pk, row, at, staff, event):
         rng = self.rng
@@ -440,6 +509,7 @@ class Generator:
                              "history_user_id": author})  # fmt: skip
         event(at, author, "message", "", "", {"message": message_id, "body_sha256": self.digest(body),
                                                  "visibility": message["visibility"]})  # fmt: skip
+        return {**message, "by_staff": author != row["customer_id"]}
 
 
 # --- set-up -----------------------------------------------------------------------------------------
@@ -482,7 +552,7 @@ def _max_ids(cursor):
         "complaint": "complaints_complaint", "identifier": "complaints_complaintidentifier",
         "message": "complaints_message", "chain": "complaints_auditchain", "event": "complaints_auditevent",
         "remedy": "complaints_remedy", "user": "accounts_user", "profile": "accounts_customerprofile",
-        "user_group": "accounts_user_groups",
+        "user_group": "accounts_user_groups", "evidence": "complaints_evidence", "pause": "escalation_clockpause",
     }  # fmt: skip
     ids = {}
     for key, table in names.items():
@@ -491,7 +561,19 @@ def _max_ids(cursor):
     return ids
 
 
-def _make_customers(cursor, count, ids):
+def jurisdiction_of(customer_id: int) -> str:
+    return JURISDICTIONS[customer_id % len(JURISDICTIONS)]
+
+
+@dataclass(frozen=True)
+class Customers:
+    portal: list[int]  # each has exactly PORTAL_COMPLAINTS complaints (portal@N.bench.test)
+    others: list[int]
+
+
+def _make_customers(cursor, count, complaints, ids) -> Customers:
+    """Customers with profiles (their country picks the regime); the first few are the portal
+    bench's customers, with exactly PORTAL_COMPLAINTS complaints each and confirmed e-mail."""
     from django.contrib.auth.models import Group
 
     from accounts.models import CustomerProfile, User
@@ -499,24 +581,59 @@ def _make_customers(cursor, count, ids):
     group = Group.objects.get(name="customer").pk
     users, profiles, memberships = Table(User), Table(CustomerProfile), Table(User.groups.through)
     joined = NOW - timedelta(days=1200)
+    portal = max(1, complaints // (PORTAL_STRIDE * PORTAL_COMPLAINTS))
     customer_ids = []
     for n in range(count):
         pk = ids["user"] + n + 1
         customer_ids.append(pk)
+        email = f"portal{n}@bench.test" if n < portal else f"customer{pk}@bench.test"
         users.add({"id": pk, "password": "!bench", "is_superuser": False, "first_name": f"Customer{n}",
-                   "is_staff": False, "is_active": True, "date_joined": joined, "email": f"customer{pk}@bench.test"})  # fmt: skip
+                   "is_staff": False, "is_active": True, "date_joined": joined, "email": email})  # fmt: skip
         profiles.add({"id": ids["profile"] + n + 1, "user_id": pk, "exchange_uid": f"UID{pk:09d}",
-                      "language": "en", "verified": n % 3 == 0})  # fmt: skip
+                      "language": "en", "verified": n % 3 == 0, "jurisdiction": jurisdiction_of(pk),
+                      "email_verified_at": joined})  # fmt: skip
         memberships.add({"id": ids["user_group"] + n + 1, "user_id": pk, "group_id": group})
     for table in (users, profiles, memberships):
         table.copy(cursor)
-    return customer_ids
+    return Customers(portal=customer_ids[:portal], others=customer_ids[portal:])
+
+
+EVIDENCE_SAMPLES = {
+    # name: content — a PNG (1×1), a PDF, a text file and a CSV, all passing the upload checks
+    "screenshot.png": bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+        "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+    ),
+    "statement.pdf": b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+    "chat-log.txt": b"10:02 me: my withdrawal has not arrived\n10:05 agent: please wait 24 hours\n",
+    "trades.csv": b"time,pair,side,price,amount\n2026-11-01T10:00:00Z,BTC/USDT,sell,67000,0.5\n",
+}
+
+
+def _evidence_files() -> list[dict]:
+    """A few small files in the evidence storage, checked like an upload (type sniffed from the
+    content, sha256, size); every generated evidence row points at one of them."""
+    from django.core.files.storage import storages
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from complaints.evidence import check_upload
+
+    storage, files = storages["evidence"], []
+    for name, content in EVIDENCE_SAMPLES.items():
+        checked = check_upload(SimpleUploadedFile(name, content))
+        path = f"bench/{checked.sha256}{checked.type.extension}"
+        if not storage.exists(path):
+            storage.save(path, SimpleUploadedFile(name, content))
+        files.append({"file": path, "original_name": checked.original_name, "content_type": checked.type.content_type,
+                      "extension": checked.type.extension, "size": checked.size, "sha256": checked.sha256})  # fmt: skip
+    return files
 
 
 BULK_TABLES = [
     "complaints_complaint", "complaints_historicalcomplaint", "complaints_auditchain", "complaints_auditevent",
     "complaints_message", "complaints_historicalmessage", "complaints_complaintidentifier", "complaints_remedy",
-    "complaints_historicalremedy",
+    "complaints_historicalremedy", "complaints_evidence", "complaints_historicalevidence", "escalation_clockpause",
+    "escalation_complaintclock",
 ]  # fmt: skip
 
 
@@ -557,7 +674,8 @@ def _reset_sequences(cursor, reference_numbers):
     for table in ["accounts_user", "accounts_customerprofile", "accounts_user_groups", "complaints_complaint",
                   "complaints_complaintidentifier", "complaints_message", "complaints_auditchain",
                   "complaints_auditevent", "complaints_remedy", "complaints_historicalcomplaint",
-                  "complaints_historicalmessage", "complaints_historicalremedy"]:  # fmt: skip
+                  "complaints_historicalmessage", "complaints_historicalremedy", "complaints_evidence",
+                  "complaints_historicalevidence", "escalation_clockpause"]:  # fmt: skip
         column = "history_id" if "historical" in table else "id"
         cursor.execute(
             f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), coalesce((SELECT max({column}) FROM {table}), 1))"
@@ -569,11 +687,14 @@ def _reset_sequences(cursor, reference_numbers):
 def main():
     args = _parse_args()
     url, name = _database_url_checks(args)
-    if args.recreate:
+    os.environ.setdefault("AUDIT_SEAL_DIR", str(seal_dir(name)))
+    if args.recreate and not args.after_only:
         _recreate_database(url, name)
     import django
 
     django.setup()
+    if args.after_only:
+        return _after_generation()
     from django.core.management import call_command
     from django.db import connection, transaction
 
@@ -588,13 +709,13 @@ def main():
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit = off")
         ids = _max_ids(cursor)
-        customer_ids = _make_customers(cursor, customers, ids)
+        customer_ids = _make_customers(cursor, customers, args.complaints, ids)
     print(f"generate: {customers:,} customers in {time.monotonic() - started:.0f} s")
     with connection.cursor() as cursor:
         indexes = _drop_plain_indexes(cursor)
-    connection.close()  # each worker opens its own
     global GENERATOR
-    GENERATOR = Generator(args.seed, staff, customer_ids, ids)
+    GENERATOR = Generator(args.seed, staff, customer_ids, ids, _evidence_files())  # reads the configuration
+    connection.close()  # each worker opens its own
     chunks = range((args.complaints + CHUNK - 1) // CHUNK)
     rows, references = 0, {}
     with multiprocessing.get_context("fork").Pool(args.workers) as pool:
@@ -616,9 +737,65 @@ def main():
         cursor.execute("VACUUM (ANALYZE) complaints_complaint, complaints_complaintidentifier, accounts_user, "
                        "accounts_customerprofile, complaints_remedy")  # fmt: skip
         cursor.execute("ANALYZE")
+    _record_generation(cursor_of=connection, complaints=args.complaints)
     print(f"generate: done: {args.complaints:,} complaints, {rows:,} rows in {time.monotonic() - started:.0f} s")
     if args.verify:
         _verify_sample(args.verify)
+        _check_clocks(min(200, args.verify))
+    if not args.no_after:
+        _after_generation()
+
+
+def _record_generation(cursor_of, complaints: int) -> None:
+    """The moment the data describes, on the database itself: the sweep bench sweeps as of it
+    (every clock cursor was set as a sweep at that moment would leave it)."""
+    import json
+
+    with cursor_of.cursor() as cursor:
+        cursor.execute("SELECT current_database()")
+        name = cursor.fetchone()[0]
+        note = json.dumps({"generated_at": NOW.isoformat(), "complaints": complaints})
+        cursor.execute(f"COMMENT ON DATABASE \"{name}\" IS %s", [note])
+
+
+def _check_clocks(count: int) -> None:
+    from clocks import check_sample  # bench/clocks.py
+
+    problems = check_sample(count, NOW)
+    print(f"generate: clock rows of {count} random complaints against clocks_recompute: {len(problems)} differences")
+    for problem in problems[:10]:
+        print(f"  {problem}")
+    if problems:
+        sys.exit(1)
+
+
+def seal_dir(database: str) -> Path:
+    """Each bench database keeps the outside copies of its seals apart: seal numbers start at 1
+    in every database, and a copy that differs from its seal fails verify_audit."""
+    return ROOT / "var" / "seals" / database
+
+
+def _after_generation() -> None:
+    """What other parts of Redress build from the data, when they exist: the daily audit seal
+    (complaints.compliance) and the reports' tables (complaints.reporting)."""
+    from django.core.management import call_command, get_commands
+
+    commands = get_commands()
+    started = time.monotonic()
+    seal = _seal_function()
+    if seal is not None:
+        seal()
+        print(f"generate: audit sealed in {time.monotonic() - started:.0f} s", flush=True)
+    if "reporting_refresh" in commands:
+        started = time.monotonic()
+        call_command("reporting_refresh")
+        print(f"generate: reporting_refresh in {time.monotonic() - started:.0f} s", flush=True)
+
+
+def _seal_function():
+    from complaints.compliance.seals import seal_create
+
+    return seal_create
 
 
 GENERATOR: Generator | None = None  # set in the parent, inherited by the forked workers

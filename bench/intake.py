@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/intake.py                      # 30 s, 4 connections, 2 workers
     .venv/bin/python bench/intake.py --seconds 10 --keep  # shorter; keep the databases
+    .venv/bin/python bench/intake.py --database redress_bench --existing  # into the 1M data (bench/run.py)
 
 One command, nothing else to start. It
   1. (re)creates the database redress_intake_bench and migrates it (PostgreSQL at
@@ -26,6 +27,7 @@ One command, nothing else to start. It
 import argparse
 import http.client
 import itertools
+import json
 import os
 import re
 import secrets
@@ -63,6 +65,10 @@ def _args():
     parser.add_argument("--port", type=int, default=0, help="gunicorn's port (default: a free one)")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument("--no-pgbench", action="store_true")
+    parser.add_argument("--database", default=DATABASE, help=f"the database (default {DATABASE})")
+    parser.add_argument("--existing", action="store_true",
+                        help="file into the database as it is (e.g. bench/generate.py's): no re-creation, nothing dropped")
+    parser.add_argument("--json", help="also write the figures here")
     return parser.parse_args()
 
 
@@ -325,19 +331,21 @@ def run_load(port: int, sessions: list[str], connections: int, warmup: float, se
 # --- Checking and pgbench ---------------------------------------------------------------------------------
 
 
-def check_records() -> dict:
+def check_records(since_id: int = 0) -> dict:
+    """The complaints filed in the run (ids above `since_id`) and what each must have."""
+    new = f"c.id > {int(since_id)}"
     counts = {
-        "complaints": "SELECT count(*) FROM complaints_complaint",
-        "history rows": "SELECT count(*) FROM complaints_historicalcomplaint",
-        "audit events": "SELECT count(*) FROM complaints_auditevent WHERE complaint_id IS NOT NULL",
-        "acknowledgements queued": "SELECT count(*) FROM complaints_notification WHERE kind = 'acknowledgement'",
-        "complaints not at triage": "SELECT count(*) FROM complaints_complaint WHERE state <> 'triage'",
-        "complaints missing a piece": """
-            SELECT count(*) FROM complaints_complaint c WHERE
+        "complaints": f"SELECT count(*) FROM complaints_complaint c WHERE {new}",
+        "history rows": f"SELECT count(*) FROM complaints_historicalcomplaint c WHERE {new}",
+        "audit events": f"SELECT count(*) FROM complaints_auditevent c WHERE c.complaint_id > {int(since_id)}",
+        "acknowledgements queued": f"SELECT count(*) FROM complaints_notification c WHERE kind = 'acknowledgement' AND c.complaint_id > {int(since_id)}",
+        "complaints not at triage": f"SELECT count(*) FROM complaints_complaint c WHERE state <> 'triage' AND {new}",
+        "complaints missing a piece": f"""
+            SELECT count(*) FROM complaints_complaint c WHERE {new} AND (
               (SELECT count(*) FROM complaints_historicalcomplaint h WHERE h.id = c.id) <> 2
               OR (SELECT count(*) FROM complaints_auditevent e WHERE e.complaint_id = c.id) <> 2
               OR NOT EXISTS (SELECT 1 FROM complaints_notification n WHERE n.complaint_id = c.id)
-              OR NOT EXISTS (SELECT 1 FROM complaints_complaintidentifier i WHERE i.complaint_id = c.id)""",
+              OR NOT EXISTS (SELECT 1 FROM complaints_complaintidentifier i WHERE i.complaint_id = c.id))""",
     }
     return {label: int(_psql(sql, DATABASE)) for label, sql in counts.items()}
 
@@ -359,8 +367,9 @@ LOAD_BEFORE = ""
 
 
 def main() -> None:
-    global LOAD_BEFORE
+    global LOAD_BEFORE, DATABASE
     args = _args()
+    DATABASE = args.database
     LOAD_BEFORE = " / ".join(f"{value:.2f}" for value in os.getloadavg())
     os.chdir(ROOT)
     for tool in ("psql", "pgbench"):
@@ -373,8 +382,14 @@ def main() -> None:
     if use_redis:
         _flush_redis(REDIS_CACHE)
         _flush_redis(REDIS_BROKER)
+    if args.existing and "AUDIT_SEAL_KEY" not in env and (ROOT / "var" / "audit_seal_key").exists():
+        env["AUDIT_SEAL_KEY"] = (ROOT / "var" / "audit_seal_key").read_text().strip()  # the data's seal key
     print(f"intake: preparing {DATABASE} and {args.customers} signed-in customers …", flush=True)
-    _recreate_database(env)
+    if args.existing:
+        subprocess.run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    else:
+        _recreate_database(env)
+    since_id = int(_psql("SELECT coalesce(max(id), 0) FROM complaints_complaint", DATABASE))
     sessions = _make_customers(env, args.customers)
     port = args.port or _free_port()
     server = _start_gunicorn(env, port, args.workers, args.threads)
@@ -384,10 +399,13 @@ def main() -> None:
         result = run_load(port, sessions, args.connections, args.warmup, args.seconds, server)
     finally:
         _stop(server)
-    records = check_records()
+    records = check_records(since_id)
     pgbench = None if args.no_pgbench else run_pgbench(args.connections, args.seconds)
+    if args.json:
+        Path(args.json).write_text(json.dumps({**result, "records": records, "pgbench": pgbench, "durability": durability,
+                                               "redis": use_redis, "load_before": LOAD_BEFORE, "database": DATABASE}))  # fmt: skip
     report(args, result, records, pgbench, durability, use_redis)
-    if not args.keep:
+    if not args.keep and not args.existing:
         _psql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
         _psql(f"DROP DATABASE IF EXISTS {PGBENCH_DATABASE} WITH (FORCE)")
         if use_redis:

@@ -14,6 +14,13 @@ NOTHING RETURNING, move their cursors, and publish the claimed firings to the br
 of the bench's own, deleted afterwards; no worker runs them). It also times an empty sweep, and
 — separately, because that is the workers' job, not the sweep's — how fast one process works
 through claimed firings with the real services (audit event, e-mail rendering, history row).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/redress_bench .venv/bin/python bench/sweep.py --existing
+
+With --existing it sweeps bench/generate.py's data instead (bench/run.py does this): its clock
+rows hold the cursors a sweep at the moment of generation left, so nothing is due as of then;
+the bench makes 1% of the complaints (all open ones) due by moving their cursors back, times one
+sweep as of that moment, and puts the firings and cursors back as they were.
 """
 
 import argparse
@@ -21,7 +28,7 @@ import os
 import statistics
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +49,8 @@ def _args():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--execute", type=int, default=300, help="firings to run through the services afterwards (0: none)")
     parser.add_argument("--recreate", action="store_true", help="drop and create the database first")
+    parser.add_argument("--existing", action="store_true", help="sweep bench/generate.py's data (see above)")
+    parser.add_argument("--json", help="also write the figures here")
     return parser.parse_args()
 
 
@@ -202,6 +211,8 @@ def _execute_sample(count: int) -> None:
 def main():
     args = _args()
     url, name = _database_name()
+    if args.existing:
+        return sweep_existing(args)
     if args.recreate:
         _recreate(url, name)
     import django
@@ -254,6 +265,87 @@ def _run(args, connection, due: int) -> None:
     if args.execute:
         _execute_sample(args.execute)
     _forget_queue()
+
+
+
+# --- On the generated data (--existing) ----------------------------------------------------------------------
+
+
+def _generated_at(cursor) -> datetime:
+    import json
+
+    cursor.execute("SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = current_database()")
+    note = cursor.fetchone()[0]
+    if not note:
+        sys.exit("sweep bench: no generation note on the database; make it with bench/generate.py")
+    return datetime.fromisoformat(json.loads(note)["generated_at"])
+
+
+def _make_due(cursor, count: int, moment: datetime) -> list[tuple[int, datetime | None]]:
+    """Move the cursors of `count` open complaints (a fixed pseudo-random pick) back to just
+    before `moment`; returns their cursors as they were."""
+    cursor.execute(
+        """
+        SELECT c.complaint_id, c.next_check_at FROM escalation_complaintclock c
+        JOIN complaints_complaint p ON p.id = c.complaint_id
+        WHERE p.state NOT IN ('closed', 'archived') AND c.next_check_at > %s
+        ORDER BY md5(c.complaint_id::text) LIMIT %s
+        """,
+        [moment, count],
+    )
+    picked = cursor.fetchall()
+    cursor.execute(
+        "UPDATE escalation_complaintclock SET next_check_at = %s WHERE complaint_id = ANY(%s)",
+        [moment - timedelta(minutes=1), [complaint_id for complaint_id, _at in picked]],
+    )
+    return picked
+
+
+def _put_back(cursor, picked, first_new_firing: int) -> None:
+    cursor.execute("DELETE FROM escalation_firing WHERE id >= %s", [first_new_firing])
+    cursor.execute(
+        "UPDATE escalation_complaintclock c SET next_check_at = v.at FROM unnest(%s::bigint[], %s::timestamptz[]) AS v(id, at) "
+        "WHERE c.complaint_id = v.id",
+        [[complaint_id for complaint_id, _at in picked], [at for _id, at in picked]],
+    )
+
+
+def sweep_existing(args) -> None:
+    import json
+
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from config.celery import app
+    from escalation.sweep import sweep
+
+    app.conf.task_default_queue = QUEUE
+    app.conf.task_always_eager = False
+    with connection.cursor() as cursor:
+        moment = _generated_at(cursor)
+        cursor.execute("SELECT count(*) FROM complaints_complaint")
+        total = cursor.fetchone()[0]
+        cursor.execute("SELECT coalesce(max(id), 0) + 1 FROM escalation_firing")
+        first_new_firing = cursor.fetchone()[0]
+        picked = _make_due(cursor, max(1, round(total * args.due_percent / 100)), moment)
+    print(f"{total:,} complaints; {len(picked):,} open ones made due as of {moment:%Y-%m-%d %H:%M} (the generation)")
+    try:
+        started = time.monotonic()
+        report = sweep(now=moment, budget_seconds=600)
+        seconds = time.monotonic() - started
+        published = _purge_queue()
+    finally:
+        with connection.cursor() as cursor:
+            _put_back(cursor, picked, first_new_firing)
+        _forget_queue()
+    print(f"sweep: {report.rows:,} rows, {report.claimed:,} firings claimed, {seconds:.2f}s ({published} messages published)")
+    if args.json:
+        Path(args.json).write_text(json.dumps({
+            "complaints": total, "due": len(picked), "rows": report.rows, "claimed": report.claimed,
+            "seconds": round(seconds, 3), "messages_published": published, "as_of": moment.isoformat(),
+        }))  # fmt: skip
 
 
 if __name__ == "__main__":
