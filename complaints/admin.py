@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.contrib.admin.templatetags.admin_list import result_headers
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.models import User
 from escalation.models import ComplaintClock
 from escalation.queries import staff_clocks
 
@@ -132,6 +133,19 @@ def _bulk(name: str, description):
     return admin.action(description=description)(run)
 
 
+STAFF_ON_A_COMPLAINT = ("filed_by", "assignee", "decider", "approver", "appeal_reviewer")
+
+
+def _with_staff(complaint: Complaint) -> Complaint:
+    """Fill in the staff named on the complaint with one query by primary key. Joined into the
+    complaint's own query instead, five more joins made PostgreSQL spend 7-30 ms planning it."""
+    ids = {getattr(complaint, f"{field}_id") for field in STAFF_ON_A_COMPLAINT} - {None}
+    people = User.objects.in_bulk(ids) if ids else {}
+    for field in STAFF_ON_A_COMPLAINT:
+        setattr(complaint, field, people.get(getattr(complaint, f"{field}_id")))
+    return complaint
+
+
 @admin.register(Complaint)
 class ComplaintAdmin(SimpleHistoryAdmin):
     form = ComplaintForm
@@ -237,14 +251,13 @@ class ComplaintAdmin(SimpleHistoryAdmin):
     # --- the complaint page --------------------------------------------------------------------------
 
     def get_object(self, request, object_id, from_field=None):
-        queryset = self.get_queryset(request).select_related(
-            "customer__customer_profile", "filed_by", "team", "assignee", "decider", "approver", "appeal_reviewer",
-            "duplicate_of",
-        )  # fmt: skip
+        queryset = self.get_queryset(request).prefetch_related(None)  # the queue's prefetches; joined here instead
+        queryset = queryset.select_related("customer__customer_profile", "team", "duplicate_of")
         try:
-            return queryset.get(pk=int(object_id))
+            complaint = queryset.get(pk=int(object_id))
         except (Complaint.DoesNotExist, ValueError):
             return None
+        return _with_staff(complaint)
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
