@@ -129,8 +129,11 @@ class ComplaintFact(models.Model):
     class Meta:
         permissions = [("view_reports", "Can read the staff reports and download them as CSV")]
         indexes = [
-            models.Index(fields=["received_on", "team_id"], name="fact_received"),
-            models.Index(fields=["decided_on", "decision_team_id"], name="fact_decided"),
+            # The step times ride in the indexes, so the percentiles read them by index-only scans.
+            models.Index(fields=["received_on", "team_id"], include=["acknowledgement_seconds"], name="fact_received"),
+            models.Index(
+                fields=["decided_on", "decision_team_id"], include=["investigation_seconds", "decision_seconds"], name="fact_decided"
+            ),
             models.Index(fields=["category", "subcategory", "-decided_at"], name="fact_similar", condition=Q(decided_at__isnull=False)),
         ]  # fmt: skip
 
