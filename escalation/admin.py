@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from complaints.admin import ReadOnlyAdminMixin
 from complaints.exceptions import ActionRefused
 
 from . import services
@@ -29,17 +30,6 @@ from .models import (
     SupervisorQueueItem,
     WorkingHours,
 )
-
-
-class ReadOnly:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class WorkingHoursInline(admin.TabularInline):
@@ -89,14 +79,14 @@ class EscalationRuleAdmin(admin.ModelAdmin):
 
 
 @admin.register(ComplaintClock)
-class ComplaintClockAdmin(ReadOnly, admin.ModelAdmin):
+class ComplaintClockAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["complaint", "regime", "sla_policy", "tier", "next_due_at", "next_at_risk_at", "next_check_at"]
     list_select_related = ["complaint", "regime", "sla_policy"]
     search_fields = ["complaint__reference"]
 
 
 @admin.register(Firing)
-class FiringAdmin(ReadOnly, admin.ModelAdmin):
+class FiringAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["complaint", "key", "rule", "due_at", "status", "claimed_at", "finished_at", "attempts"]
     list_filter = ["status", "key"]
     list_select_related = ["complaint", "rule"]
@@ -104,28 +94,28 @@ class FiringAdmin(ReadOnly, admin.ModelAdmin):
 
 
 @admin.register(DeadlineExtension)
-class DeadlineExtensionAdmin(ReadOnly, admin.ModelAdmin):
+class DeadlineExtensionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["complaint", "clock", "previous_due_at", "new_due_at", "extended_by", "created_at"]
     list_select_related = ["complaint", "extended_by"]
     search_fields = ["complaint__reference"]
 
 
 @admin.register(ExternalReferral)
-class ExternalReferralAdmin(ReadOnly, admin.ModelAdmin):
+class ExternalReferralAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["complaint", "kind", "body", "date", "reference", "recorded_by"]
     list_select_related = ["complaint", "recorded_by"]
     search_fields = ["complaint__reference"]
 
 
 @admin.register(SupervisorQueueItem)
-class SupervisorQueueItemAdmin(ReadOnly, admin.ModelAdmin):
+class SupervisorQueueItemAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["complaint", "reason", "created_at", "resolved_at"]
     list_filter = ["reason", ("resolved_at", admin.EmptyFieldListFilter)]
     list_select_related = ["complaint"]
 
 
 @admin.register(FreezeRequest)
-class FreezeRequestAdmin(ReadOnly, admin.ModelAdmin):
+class FreezeRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["complaint", "channel", "verified_channel", "status", "requested_at", "confirmed_by", "sent_at", "attempts"]
     list_filter = ["status", "verified_channel"]
     list_select_related = ["complaint", "confirmed_by"]

@@ -10,13 +10,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from complaints.admin import ReadOnlyAdminMixin
 from complaints.console.queues import CappedCountPaginator
 
 from .models import InboundEmail, Integration, token_digest
 
 
 @admin.register(InboundEmail)
-class InboundEmailAdmin(admin.ModelAdmin):
+class InboundEmailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only for everyone: what came in and what the desk did with it. A quarantined
     message keeps its raw text here, so nothing that arrives is ever silently dropped."""
 
@@ -30,15 +31,6 @@ class InboundEmailAdmin(admin.ModelAdmin):
     fields = ["message_id", "received_at", "outcome", "reason", "sender", "subject", "complaint", "added_message", "notes",
               "raw_size", "raw_text", "erased_at"]  # fmt: skip
     readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=gettext_lazy("raw message"))
     def raw_text(self, obj):
