@@ -13,43 +13,26 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.management import CommandError, call_command
 from django.db import connection
 
-from accounts.models import Team
 from complaints import services
-from complaints.audit import GENESIS_HASH, audit_append, canonical, chain_hash, digest, event_payload, verify_chains
-from complaints.choices import Category, Liability, Outcome, RemedyKind, State
+from complaints.audit import (
+    GENESIS_HASH,
+    audit_append,
+    canonical,
+    chain_hash,
+    digest,
+    event_payload,
+    verify_chains,
+)
+from complaints.choices import Category, RemedyKind, State
 from complaints.models import AuditChain, AuditEvent, Complaint, Message
+from tests.lifecycle import decision, file, investigate, refused, verify
 
 TABLE = "complaints_auditevent"
 
 
 # --- Building real chains -----------------------------------------------------------------------
-
-
-def file(customer, **fields) -> Complaint:
-    filing = {
-        "category": Category.TRADE_DISPUTE,
-        "summary": "Market order filled far from the quoted price",
-        "description": "My BTC market order slipped 8% during a quiet market.",
-        **fields,
-    }
-    return services.complaint_file(customer=customer, filing=services.Filing(**filing))
-
-
-def investigate(complaint, agent) -> Complaint:
-    return services.complaint_start_investigation(
-        complaint=complaint, actor=agent, priority="P3", team=Team.objects.get(code="trade_risk"), assignee=agent
-    )
-
-
-def decision(*remedies, reasons="We replayed the order book.", recourse="Appeal within 30 days.") -> services.Decision:
-    remedies = remedies or (services.RemedyInput(kind=RemedyKind.EXPLANATION),)
-    return services.Decision(
-        outcome=Outcome.PARTLY_UPHELD, liability=Liability.PLATFORM_FAULT, reasons=reasons, recourse=recourse,
-        remedies=remedies,
-    )  # fmt: skip
 
 
 @pytest.fixture
@@ -77,23 +60,6 @@ def realistic(alice, bob, agent, supervisor):
         State.RESOLVED, State.CLOSED, State.RESOLUTION_PROPOSED, State.INVESTIGATING,
     )  # fmt: skip
     return {"accepted": accepted, "withdrawn": withdrawn, "approved": approved, "hacked": hacked}
-
-
-def verify() -> str:
-    from io import StringIO
-
-    out = StringIO()
-    call_command("verify_audit", stdout=out)
-    return out.getvalue()
-
-
-def refused(*phrases: str) -> str:
-    with pytest.raises(CommandError) as error:
-        verify()
-    message = str(error.value)
-    for phrase in phrases:
-        assert phrase in message
-    return message
 
 
 def chain_of(complaint: Complaint) -> AuditChain:

@@ -3,33 +3,19 @@
 import pytest
 from django.db import connection
 
-from accounts.models import Team
-from complaints import services
-from complaints.choices import Category, Liability, Outcome, RemedyKind
+from tests import lifecycle
+
+# Free text holding personal data (a telephone number; the decision's reasons name the customer),
+# for the erasure tests to find.
+PERSONAL_DESCRIPTION = "My BTC market order slipped 8% during a quiet market. Call me on +44 7700 900123."
 
 
 def file(customer, **fields):
-    filing = {
-        "category": Category.TRADE_DISPUTE,
-        "summary": "Market order filled far from the quoted price",
-        "description": "My BTC market order slipped 8% during a quiet market. Call me on +44 7700 900123.",
-        **fields,
-    }
-    return services.complaint_file(customer=customer, filing=services.Filing(**filing))
+    return lifecycle.file(customer, **{"description": PERSONAL_DESCRIPTION, **fields})
 
 
-def investigate(complaint, agent):
-    return services.complaint_start_investigation(
-        complaint=complaint, actor=agent, priority="P3", team=Team.objects.get(code="trade_risk"), assignee=agent
-    )
-
-
-def decision(*remedies, reasons="We replayed the order book for Alice.", recourse="Appeal within 30 days.") -> services.Decision:
-    remedies = remedies or (services.RemedyInput(kind=RemedyKind.EXPLANATION),)
-    return services.Decision(
-        outcome=Outcome.PARTLY_UPHELD, liability=Liability.PLATFORM_FAULT, reasons=reasons, recourse=recourse,
-        remedies=remedies,
-    )  # fmt: skip
+def decision(*remedies, reasons="We replayed the order book for Alice.", **kwargs):
+    return lifecycle.decision(*remedies, reasons=reasons, **kwargs)
 
 
 @pytest.fixture

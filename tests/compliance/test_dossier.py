@@ -16,8 +16,9 @@ from complaints.choices import AppealOutcome, RemedyKind, State
 from complaints.compliance.dossier import dossier_build
 from complaints.models import AuditEvent
 from escalation.services import deadline_extend
+from tests.lifecycle import investigate
 
-from .conftest import decision, file, investigate
+from .conftest import decision, file
 
 STAGES = [
     "file", "acknowledge", "start_investigation", "request_information", "receive_information", "submit_for_approval",

@@ -12,8 +12,9 @@ from django.urls import NoReverseMatch, reverse
 from complaints import services
 from complaints.console.actions import ACTIONS
 from complaints.models import Complaint
+from tests.lifecycle import investigate
 
-from .conftest import file, investigate
+from .conftest import file
 
 
 def fingerprint() -> dict:

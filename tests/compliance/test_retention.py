@@ -21,8 +21,9 @@ from complaints.compliance.tasks import retention_sweep
 from complaints.exceptions import NotPermitted, WrongState
 from complaints.models import AuditEvent, Complaint, Evidence, Message, Notification
 from escalation.models import Regime
+from tests.lifecycle import investigate
 
-from .conftest import file, investigate
+from .conftest import file
 
 SECRET = "+44 7700 900123"  # in the description: personal data to be erased
 YEARS = timedelta(days=366 * 6)

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.utils import timezone
 
 from complaints import services
@@ -18,25 +18,9 @@ from complaints.compliance import seals
 from complaints.compliance.models import Seal, SealedHead
 from complaints.compliance.tasks import seal_daily
 from complaints.models import AuditChain, AuditEvent
+from tests.lifecycle import refused, verify
 
 from .conftest import file, sql
-
-
-def verify() -> str:
-    from io import StringIO
-
-    out = StringIO()
-    call_command("verify_audit", stdout=out)
-    return out.getvalue()
-
-
-def refused(*phrases: str) -> str:
-    with pytest.raises(CommandError) as error:
-        verify()
-    message = str(error.value)
-    for phrase in phrases:
-        assert phrase in message, message
-    return message
 
 
 def chain_of(complaint) -> AuditChain:

@@ -11,8 +11,9 @@ from django.urls import reverse
 
 from complaints import services
 from complaints.models import AuditEvent
+from tests.lifecycle import investigate
 
-from .conftest import file, investigate
+from .conftest import file
 
 
 @pytest.fixture
