@@ -440,10 +440,7 @@ def _record_filing(complaint: Complaint, filed: Snapshot, uploader, identifiers,
     from escalation.clocks import Intake
 
     intake = Intake.of(complaint)
-    notification = notification_queue(
-        complaint=complaint, kind=Notification.Kind.ACKNOWLEDGEMENT,
-        context={"first_response_due": intake.first_response_due_at(complaint), "decision_due": intake.decision_due_at(complaint)},
-    )  # fmt: skip
+    notification = _acknowledgement_queue(complaint, intake.first_response_due_at(complaint), intake.decision_due_at(complaint))
     history_rows(complaint, [filed, Snapshot(complaint.acknowledged_at, None, "acknowledge")])
     filing = Entry(
         "file", complaint.received_at, uploader, to_state=State.RECEIVED,
@@ -458,22 +455,23 @@ def _record_filing(complaint: Complaint, filed: Snapshot, uploader, identifiers,
     _recompute_clocks(complaint, intake)
 
 
-def _acknowledge(complaint: Complaint) -> Complaint:
-    from escalation.clocks import decision_due_at, first_response_due_at
-
-    notification = notification_queue(
-        complaint=complaint,
-        kind=Notification.Kind.ACKNOWLEDGEMENT,
-        context={"first_response_due": first_response_due_at(complaint), "decision_due": decision_due_at(complaint)},
-    )
-    _transition(complaint, None, "acknowledge", data={"notification": notification.pk})
-    return complaint
+def _acknowledgement_queue(complaint: Complaint, first_response_due, decision_due) -> Notification:
+    """The acknowledgement e-mail, with the deadlines the desk commits to."""
+    return notification_queue(
+        complaint=complaint, kind=Notification.Kind.ACKNOWLEDGEMENT,
+        context={"first_response_due": first_response_due, "decision_due": decision_due},
+    )  # fmt: skip
 
 
 @transaction.atomic
 def complaint_acknowledge(*, complaint: Complaint, actor=None) -> Complaint:
+    from escalation.clocks import decision_due_at, first_response_due_at
+
     policies.ensure_system(actor)
-    return _acknowledge(_lock(complaint))
+    complaint = _lock(complaint)
+    notification = _acknowledgement_queue(complaint, first_response_due_at(complaint), decision_due_at(complaint))
+    _transition(complaint, None, "acknowledge", data={"notification": notification.pk})
+    return complaint
 
 
 def _security_fast_path(complaint: Complaint) -> Complaint:
