@@ -134,3 +134,14 @@ def complaint_in(db, alice):
         return ComplaintFactory(state=state, **fields)
 
     return make
+
+
+@pytest.fixture
+def signed_in(client):
+    """signed_in(user) -> the test client, signed in as that user."""
+
+    def sign_in(user):
+        client.force_login(user)
+        return client
+
+    return sign_in

@@ -20,15 +20,6 @@ INTEGRATIONS = reverse("admin:channels_integration_changelist")
 
 
 @pytest.fixture
-def signed_in(client):
-    def sign_in(user):
-        client.force_login(user)
-        return client
-
-    return sign_in
-
-
-@pytest.fixture
 def quarantined(db):
     return mail_process(MALFORMED)
 

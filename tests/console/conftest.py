@@ -11,17 +11,6 @@ from complaints.models import Remedy
 
 
 @pytest.fixture
-def signed_in(client):
-    """signed_in(user) -> the test client, signed in as that user."""
-
-    def sign_in(user):
-        client.force_login(user)
-        return client
-
-    return sign_in
-
-
-@pytest.fixture
 def team(db):
     return lambda code: Team.objects.get(code=code)
 
