@@ -27,7 +27,7 @@ from .forms import CustomerPasswordResetForm, ProfileForm, SignInForm, SignUpFor
 from .models import CustomerProfile, User
 from .tokens import email_verification_token
 
-_MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+_MODEL_BACKEND = "accounts.backends.ProfileModelBackend"
 
 
 def _remember_language(response, language: str):

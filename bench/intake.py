@@ -152,7 +152,7 @@ User.groups.through.objects.bulk_create(User.groups.through(user_id=u.pk, group_
 store, expires, keys, sessions = SessionStore(), now + timedelta(days=1), [], []
 for user in users:
     key = store._get_new_session_key()
-    data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+    data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "accounts.backends.ProfileModelBackend",
             HASH_SESSION_KEY: user.get_session_auth_hash()}
     sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
     keys.append(key)

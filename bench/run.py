@@ -124,7 +124,7 @@ def _page_samples(count: int = 300) -> dict:
     if customer is None:
         sys.exit("run: no customer with exactly 20 complaints (portal…@bench.test); regenerate with bench/generate.py")
     store = SessionStore()
-    store.update({SESSION_KEY: str(customer.pk), BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+    store.update({SESSION_KEY: str(customer.pk), BACKEND_SESSION_KEY: "accounts.backends.ProfileModelBackend",
                   HASH_SESSION_KEY: customer.get_session_auth_hash()})  # fmt: skip
     store.create()
     references = list(Complaint.objects.filter(customer=customer).values_list("reference", flat=True))

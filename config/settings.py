@@ -207,7 +207,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:sign-in"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses a locked-out user before checking a password
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.ProfileModelBackend",
 ]
 # Guessing: five failures for one account from one address lock it out for an hour.
 AXES_FAILURE_LIMIT = _positive_int("AXES_FAILURE_LIMIT", 5)
