@@ -357,7 +357,6 @@ def _ensure_can_file(customer, filed_by) -> None:
         raise NotPermitted(_("Your role does not allow registering complaints for customers."))
 
 
-@transaction.atomic
 def complaint_file(
     *, customer, filing: Filing, evidence_files=(), filed_by=None, intake_key: str | None = None,
     power_of_attorney=None,
@@ -368,6 +367,19 @@ def complaint_file(
     intake_key (a form token, an API Idempotency-Key) files once and returns that complaint.
     A representative filing for someone else must attach their power of attorney.
     """
+    try:
+        return _file(customer, filing, evidence_files, filed_by, intake_key, power_of_attorney)
+    except IntegrityError:
+        # The complaint's INSERT is the filing's first write, so a concurrent submit of the same
+        # key that won leaves nothing of ours behind; the rolled-back transaction needed no
+        # savepoint of its own (a nested call gets atomic's savepoint anyway).
+        if not intake_key or not Complaint.objects.filter(intake_key=intake_key).exists():
+            raise
+        return _already_filed(customer, intake_key)
+
+
+@transaction.atomic
+def _file(customer, filing: Filing, evidence_files, filed_by, intake_key, power_of_attorney) -> Complaint:
     _ensure_can_file(customer, filed_by)
     fields = _checked_filing(filing)
     identifiers = _checked_identifiers(filing)
@@ -379,8 +391,7 @@ def complaint_file(
     complaint = _new_complaint(customer, filed_by, filing, fields, intake_key)
     as_filed = tracked_values(complaint)
     _check_and_call(complaint, "acknowledge")  # in memory: the row is written once, at `triage`
-    if not _inserted(complaint, intake_key):  # the same key was filed first (a double submit)
-        return _already_filed(customer, intake_key)
+    _insert(complaint)  # a double submit's second INSERT fails on intake_key: see complaint_file
     filed = Snapshot(complaint.received_at, filed_by or customer, "file", differences(complaint, as_filed), created=True)
     ComplaintIdentifier.objects.bulk_create(
         ComplaintIdentifier(complaint=complaint, kind=kind, network=network, value=value)
@@ -407,21 +418,12 @@ def _new_complaint(customer, filed_by, filing: Filing, fields: dict, intake_key)
     )  # fmt: skip
 
 
-def _inserted(complaint: Complaint, intake_key) -> bool:
-    """INSERT the new complaint; False when a concurrent submit of the same intake_key won."""
+def _insert(complaint: Complaint) -> None:
+    """INSERT the new complaint, once, at `triage`; its two history rows are written together."""
     complaint.version += 1  # as if saved at `received` and again at `triage`
-    complaint.skip_history_when_saving = True  # its two history rows are written together
+    complaint.skip_history_when_saving = True
     try:
-        if not intake_key:  # nothing to race for: no savepoint (two round trips)
-            complaint.save(force_insert=True)
-            return True
-        with transaction.atomic():  # a savepoint: a duplicate key must not abort the caller
-            complaint.save(force_insert=True)
-        return True
-    except IntegrityError:
-        if not intake_key or not Complaint.objects.filter(intake_key=intake_key).exists():
-            raise
-        return False
+        complaint.save(force_insert=True)
     finally:
         del complaint.skip_history_when_saving
 
