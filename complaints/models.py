@@ -10,6 +10,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -677,9 +678,10 @@ class Notification(models.Model):
     to_email = models.EmailField()
     kind = models.CharField(max_length=32, choices=Kind.choices)
     language = models.CharField(max_length=8, choices=settings.LANGUAGES)
-    subject = models.CharField(max_length=255)
-    body_text = models.TextField()
+    subject = models.CharField(max_length=255, blank=True)  # blank until rendered (see notifications.py)
+    body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
+    context = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)  # for rendering when sent
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)

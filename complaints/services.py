@@ -461,7 +461,7 @@ def _acknowledgement_queue(complaint: Complaint, first_response_due, decision_du
     """The acknowledgement e-mail, with the deadlines the desk commits to."""
     return notification_queue(
         complaint=complaint, kind=Notification.Kind.ACKNOWLEDGEMENT,
-        context={"first_response_due": first_response_due, "decision_due": decision_due},
+        context={"first_response_due": first_response_due, "decision_due": decision_due}, render_when_sent=True,
     )  # fmt: skip
 
 

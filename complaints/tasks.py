@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import Notification
+from .notifications import notification_render
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +59,9 @@ def _email(notification: Notification) -> EmailMultiAlternatives:
 def send_notification(self, notification_id: int) -> None:
     if not _claim(notification_id):
         return
-    notification = Notification.objects.select_related("complaint").get(id=notification_id)
+    notification = Notification.objects.select_related("complaint__customer").get(id=notification_id)
     try:
+        notification_render(notification)
         _email(notification).send()
     except Exception as error:
         _release_for_retry(notification, error)

@@ -26,8 +26,8 @@ from django.utils import timezone, translation
 from django.utils.translation.template import templatize
 
 from complaints.choices import AppealOutcome, Category, ClosureReason, MessageKind, Outcome, RemedyKind, State
-from complaints.models import Message, Remedy
-from complaints.notifications import notification_queue
+from complaints.models import Message, Notification, Remedy
+from complaints.notifications import notification_queue, notification_render
 
 from .factories import ComplaintFactory, CustomerFactory
 
@@ -404,6 +404,9 @@ def notify(case: str, customer, staff, texts: dict):
         context = {"about": "acceptance", "answer_by": complaint.deemed_acceptance_at}
     else:
         raise AssertionError(case)
+    if kind == "acknowledgement":  # rendered by the worker that sends it, from its stored context
+        queued = notification_queue(complaint=complaint, kind=kind, context=context, render_when_sent=True)
+        return notification_render(Notification.objects.get(pk=queued.pk))
     return notification_queue(complaint=complaint, kind=kind, context=context)
 
 

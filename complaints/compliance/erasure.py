@@ -108,7 +108,7 @@ def erase_remedies(complaint: Complaint) -> int:
 
 def erase_notifications(complaint: Complaint) -> int:
     return Notification.objects.filter(complaint=complaint).update(
-        recipient=None, to_email="", subject=ERASED, body_text=ERASED, body_html="", last_error=""
+        recipient=None, to_email="", subject=ERASED, body_text=ERASED, body_html="", context={}, last_error=""
     )
 
 

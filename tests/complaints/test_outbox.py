@@ -58,6 +58,19 @@ def test_the_acknowledgement_is_sent_once_when_its_task_runs_twice(queued, mailo
     assert notification.sent_at is not None
 
 
+def test_the_acknowledgement_is_rendered_by_the_sending_worker_and_the_row_keeps_what_was_sent(queued, mailoutbox):
+    notification, _callbacks = queued
+    # Filing wrote the deadlines it promises, not the e-mail: rendering is the worker's work.
+    assert (notification.subject, notification.body_text) == ("", "")
+    assert set(notification.context) == {"first_response_due", "decision_due"}
+    send_notification.apply(args=[notification.pk])
+    notification.refresh_from_db()
+    sent = mailoutbox[0]
+    assert (notification.subject, notification.body_text) == (sent.subject, sent.body)
+    assert notification.body_html == sent.alternatives[0][0]
+    assert notification.complaint.reference in notification.subject
+
+
 def test_running_the_captured_on_commit_callback_twice_sends_once(queued, mailoutbox):
     notification, callbacks = queued
     assert mailoutbox == []  # nothing is sent before commit

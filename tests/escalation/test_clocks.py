@@ -10,6 +10,7 @@ from accounts.models import Team
 from complaints import services
 from complaints.choices import Category, Channel, Liability, Outcome, Priority, RemedyKind, State
 from complaints.models import Notification
+from complaints.notifications import notification_render
 from escalation import clocks
 from escalation.models import ClockPause, ComplaintClock, Regime, SlaPolicy
 from escalation.services import clocks_recompute
@@ -76,7 +77,7 @@ def test_a_uk_crypto_withdrawal_is_not_a_payment_service(alice, monday):
 def test_the_acknowledgement_names_the_real_deadlines(alice, monday):
     set_jurisdiction(alice, "GB")
     complaint = file_complaint(alice, category=Category.DEPOSIT_WITHDRAWAL, disputed_amount="250", disputed_asset="GBP")
-    acknowledgement = Notification.objects.get(complaint=complaint, kind=Notification.Kind.ACKNOWLEDGEMENT)
+    acknowledgement = notification_render(Notification.objects.get(complaint=complaint, kind=Notification.Kind.ACKNOWLEDGEMENT))
     assert "Dec. 14, 2026" in acknowledgement.body_text  # the payment-services deadline
     # The unclassified policy promises a first response in 8 working hours: Monday 17:00 UTC.
     assert "Nov. 23, 2026, 5 p.m." in acknowledgement.body_text
