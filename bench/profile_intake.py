@@ -18,6 +18,7 @@ import io
 import os
 import pstats
 import secrets
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +45,8 @@ def _prepare(reuse: bool) -> list[str]:
     env = intake._environment(Path(tempfile.mkdtemp(prefix="redress-profile-")), use_redis)
     if not reuse or not intake._psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"):
         intake._recreate_database(env)
+    else:
+        subprocess.run([intake.PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=intake.ROOT, env=env, check=True)
     sessions = intake._make_customers(env, 500)
     os.environ.update(env)
     return sessions
