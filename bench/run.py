@@ -17,8 +17,9 @@
 5. PostgreSQL's `pgbench -N` with the same connections and duration, as the yardstick.
 
 It prints a table (figure, target, met?) and writes everything, with the PostgreSQL settings,
-the database's size, the machine and its load average, to --json. Server settings are read,
-never changed: fsync and synchronous_commit stay as they are (on).
+the database's size, the machine and its load average, to --json. --pg-memory sets PostgreSQL's
+memory (shared_buffers, work_mem, …) for the run and puts the server's own back afterwards
+(bench/pgtune.py); fsync and synchronous_commit are never changed (on).
 """
 
 import argparse
@@ -42,6 +43,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["DATABASE_POOL"] = "false"
 
 import console  # noqa: E402  (bench/console.py)
+import pgtune  # noqa: E402  (bench/pgtune.py)
 
 os.environ.setdefault("SECRET_KEY", console.BENCH_SECRET_KEY)  # the sessions made here are the server's
 from targets import TARGETS, target_text, verdict  # noqa: E402  (bench/targets.py)
@@ -69,6 +71,8 @@ def _args():
     parser.add_argument("--pages", nargs="*", help="only these page scenarios (by name)")
     parser.add_argument("--quiet-load", type=float, default=0.0,
                         help="before each part, wait (up to 10 min) until the 1-minute load average is below this")
+    parser.add_argument("--pg-memory", default=pgtune.DEFAULT,
+                        help=f"PostgreSQL memory settings for the run, put back afterwards ('' for the server's own; default: {pgtune.DEFAULT})")
     parser.add_argument("--json", default=str(BENCH / "results-issue8.json"))
     return parser.parse_args()
 
@@ -305,6 +309,12 @@ def _print_summary(lines: list[dict]) -> None:
 
 def main():
     args = _args()
+    with pgtune.tuned(args.pg_memory) as applied:
+        print(f"run: PostgreSQL settings for this run: {applied or 'as the server has them'}", flush=True)
+        run(args)
+
+
+def run(args):
     url, database = _database_url()
     started = time.monotonic()
     results = {"started_at": datetime.now(UTC).isoformat(timespec="seconds"), "load_at_start": _load(),
