@@ -6,8 +6,6 @@ conversation, evidence, remedies and related complaints. The few fields staff co
 are saved by an audited service that refuses a stale form.
 """
 
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q
@@ -372,9 +370,13 @@ def console_context(request, complaint: Complaint) -> dict:
     complaint.console_remedies = list(complaint.remedies.select_related("proposed_by", "approved_by"))
     available = console_actions.available_actions(user, complaint)
     names = {action.name for action in available}
+    # Only the small forms shown in place are built here; every other action is a button that
+    # opens its form on a page of its own (console_views.action_form), so a view of the page
+    # doesn't render and query for forms the agent won't use.
     forms_by_name = {
-        action.name: action.form_class(complaint=complaint, user=user, auto_id=f"id_{action.name}_%s") for action in available
-    }
+        action.name: action.form_class(complaint=complaint, user=user, auto_id=f"id_{action.name}_%s")
+        for action in available if action.name in console_actions.SHOWN_IN_PLACE
+    }  # fmt: skip
     identifiers = list(complaint.identifiers.all())
     links = list(ComplaintLink.objects.filter(complaint=complaint).select_related("related"))
     linked = {link.related_id for link in links}
@@ -396,7 +398,7 @@ def console_context(request, complaint: Complaint) -> dict:
     subcategories = dict(SUBCATEGORIES.get(complaint.category, []))
     return {
         "console": {
-            "actions": [(action, forms_by_name[action.name]) for action in available if action.group in {"transition", "handling"}],
+            "actions": [action for action in available if action.group in {"transition", "handling"}],
             "available": names,
             "forms": forms_by_name,
             "timeline": complaint.messages.select_related("author").order_by("created_at", "id"),
@@ -411,7 +413,7 @@ def console_context(request, complaint: Complaint) -> dict:
             "regime": regime_name(complaint),
             "can_see_history": user.has_perm("complaints.view_historicalcomplaint"),
             "subcategory": subcategories.get(complaint.subcategory, complaint.subcategory),
-            "proposed_total": sum((r.reference_value for r in complaint.console_remedies if r.is_live), Decimal(0)),
+            "proposed_total": console_actions.live_total(complaint.console_remedies),
         }
     }
 

@@ -31,6 +31,11 @@ def _pending_total(complaint: Complaint) -> Decimal:
     return sum((r.reference_value for r in remedies if r.state == RemedyState.PROPOSED), Decimal(0))
 
 
+def live_total(remedies) -> Decimal:
+    """What the live remedies of a decision are worth in the reference currency."""
+    return sum((r.reference_value for r in remedies if r.is_live), Decimal(0))
+
+
 def may_approve(user, complaint) -> None:
     policies.ensure_can_approve(user, complaint, _pending_total(complaint))
 
@@ -161,6 +166,10 @@ BULK_ONLY = [
 ]  # fmt: skip
 
 ACTIONS: dict[str, Action] = {action.name: action for action in TRANSITIONS + OTHERS + BULK_ONLY}
+
+# The small forms the complaint page shows in place (a text box or a file input each); every
+# other action opens its form on a page of its own.
+SHOWN_IN_PLACE = frozenset({"message", "attach_evidence", "link"})
 
 
 def available_actions(user, complaint: Complaint, *, include_bulk_only: bool = False) -> list[Action]:
