@@ -175,18 +175,19 @@ SHOWN_IN_PLACE = frozenset({"message", "attach_evidence", "link"})
 def available_actions(user, complaint: Complaint, *, include_bulk_only: bool = False) -> list[Action]:
     """The actions this user may take on this complaint now, in display order.
 
-    Rules about the actor are asked once each (several actions share one), since each may
-    query for a declared conflict.
+    Rules about the actor are asked once each (several actions share one), and the declared
+    conflict they all look for is read once.
     """
     verdicts: dict[Callable, bool] = {}
     found = []
-    for action in TRANSITIONS + OTHERS + (BULK_ONLY if include_bulk_only else []):
-        if not action.applies(complaint):
-            continue
-        if action.permits not in verdicts:
-            verdicts[action.permits] = action.refusal(user, complaint) is None
-        if verdicts[action.permits]:
-            found.append(action)
+    with policies.conflicts_remembered():
+        for action in TRANSITIONS + OTHERS + (BULK_ONLY if include_bulk_only else []):
+            if not action.applies(complaint):
+                continue
+            if action.permits not in verdicts:
+                verdicts[action.permits] = action.refusal(user, complaint) is None
+            if verdicts[action.permits]:
+                found.append(action)
     return found
 
 

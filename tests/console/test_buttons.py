@@ -120,3 +120,15 @@ def test_the_compliance_officer_reads_the_page_without_buttons_or_forms(signed_i
     assert 'class="console-actions"' not in page and 'id="action-' not in page and 'class="console-reply"' not in page
     assert "Read-only" in page
     assert 'name="_save"' not in page
+
+
+def test_the_buttons_read_a_declared_conflict_once_and_a_service_reads_it_afresh(agent, assigned, django_assert_num_queries):
+    from complaints import policies
+
+    complaint = assigned("investigating")
+    complaint.console_remedies = []  # as the page has them
+    with django_assert_num_queries(3):  # the permissions (2), the conflict once: work, handle, recuse and write all ask
+        assert "propose_resolution" in available_names(agent, complaint)
+    ConflictOfInterest.objects.create(staff=agent, complaint=complaint, reason="my cousin")
+    assert policies.is_conflicted(agent, complaint)  # nothing remembered outside the buttons' question
+    assert available_names(agent, complaint) == []
