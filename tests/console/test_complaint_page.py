@@ -222,6 +222,14 @@ def test_fields_outside_the_editable_set_cannot_be_changed_by_posting_them(signe
         "investigating", "", True, False)
 
 
+def test_a_field_error_shows_next_to_the_field_and_saves_nothing(signed_in, agent, assigned):
+    complaint = assigned("investigating")
+    html = edit(signed_in(agent), complaint, complaint.version, summary="").content.decode()
+    assert '<div class="form-row errors field-summary"><ul class="errorlist"' in html and "This field is required." in html
+    assert Complaint.objects.get(pk=complaint.pk).summary == complaint.summary
+    assert not AuditEvent.objects.filter(complaint=complaint, action="edit").exists()
+
+
 def test_a_closed_complaint_has_no_save_button(signed_in, agent, assigned):
     html = page(signed_in(agent), assigned("closed", closure_reason="decided"))
     assert 'name="_save"' not in html
