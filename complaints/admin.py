@@ -20,8 +20,9 @@ from django.contrib.admin.templatetags.admin_list import result_headers
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import User
-from escalation.models import ComplaintClock
+from escalation.clocks import clock_regime_id
 from escalation.queries import staff_clocks
+from escalation.terms import TermsLoader
 
 from .choices import PHASE_OF_STATE, SUBCATEGORIES, Category, Phase, Priority, State
 from .console import actions as console_actions
@@ -251,7 +252,8 @@ class ComplaintAdmin(SimpleHistoryAdmin):
 
     def get_object(self, request, object_id, from_field=None):
         queryset = self.get_queryset(request).prefetch_related(None)  # the queue's prefetches; joined here instead
-        queryset = queryset.select_related("customer__customer_profile", "team", "duplicate_of")
+        # The clock row is joined already (the next deadline); selected too, it gives the clocks their regime.
+        queryset = queryset.select_related("customer__customer_profile", "team", "duplicate_of", "clock")
         try:
             complaint = queryset.get(pk=int(object_id))
         except (Complaint.DoesNotExist, ValueError):
@@ -431,6 +433,7 @@ def console_context(request, complaint: Complaint) -> dict:
                                           language=complaint.language)  # fmt: skip
         )
     subcategories = dict(SUBCATEGORIES.get(complaint.category, []))
+    terms = TermsLoader()
     return {
         "console": {
             "actions": [action for action in available if action.group in {"transition", "handling"}],
@@ -444,8 +447,8 @@ def console_context(request, complaint: Complaint) -> dict:
             "links": links,
             "suggestions": suggestions,
             "canned": [(response, fill_canned(response.body, complaint)) for response in canned],
-            "clocks": staff_clocks(complaint),
-            "regime": regime_name(complaint),
+            "clocks": staff_clocks(complaint, loader=terms),
+            "regime": regime_name(complaint, terms),
             "can_see_history": user.has_perm("complaints.view_historicalcomplaint"),
             "subcategory": subcategories.get(complaint.subcategory, complaint.subcategory),
             "proposed_total": console_actions.live_total(complaint.console_remedies),
@@ -453,9 +456,11 @@ def console_context(request, complaint: Complaint) -> dict:
     }
 
 
-def regime_name(complaint: Complaint) -> str:
-    """The name of the regulatory regime the complaint got at intake (its clock row's)."""
-    return ComplaintClock.objects.filter(pk=complaint.pk).values_list("regime__name", flat=True).first() or ""
+def regime_name(complaint: Complaint, terms: TermsLoader) -> str:
+    """The name of the regulatory regime the complaint got at intake (its clock row's), from
+    the configuration the clocks were computed with."""
+    regime = terms.config.regimes.get(clock_regime_id(complaint))
+    return regime.name if regime is not None else ""
 
 
 def fill_canned(body: str, complaint: Complaint) -> str:

@@ -298,17 +298,18 @@ def test_the_page_costs_the_same_queries_with_1_or_50_messages(signed_in, agent,
                                 size=10, sha256="0" * 64, uploaded_by=agent, file=f"x/{i}.png")  # fmt: skip
     client = signed_in(agent)
     client.get(change_url(complaint))  # warm the session and the content types
-    # session, user, complaint, the staff named on it (one query by id), the user's permissions (2), remedies, the
-    # declared-conflict check (one, however many actor rules ask: policies.conflicts_remembered), identifiers, links,
-    # canned responses, messages with their authors, evidence with its uploaders: 13; then both clocks
-    # (escalation.queries.staff_clocks: the configuration token, the clock row's regime, the staff-answer and
-    # waiting-message aggregates, the latest extension, the pauses: 6), the regime's name (1) and the outbox (1): 21,
-    # however long the conversation. No action form is built here: each opens on its own page.
+    # session, user, complaint (with its clock row), the staff named on it (one query by id), the user's permissions
+    # (2), remedies, the declared-conflict check (one, however many actor rules ask: policies.conflicts_remembered),
+    # identifiers, links, canned responses, messages with their authors, evidence with its uploaders: 13; then both
+    # clocks (escalation.queries.staff_clocks: the configuration token, the staff-answer and waiting-message
+    # aggregates, the latest extension, the pauses: 5; the regime and its name come with the complaint and the
+    # configuration) and the outbox (1): 19, however long the conversation. No action form is built here: each opens
+    # on its own page.
     with django_assert_num_queries(PAGE_QUERIES):
         assert client.get(change_url(complaint)).status_code == 200
 
 
-PAGE_QUERIES = 21  # 13 + staff_clocks (6) + the regime's name (1) + the outbox (1)
+PAGE_QUERIES = 19  # 13 + staff_clocks (5) + the outbox (1)
 
 
 def test_the_user_list_shows_roles_and_second_factor_without_a_query_per_row(signed_in, compliance, agent, supervisor,
