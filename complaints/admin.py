@@ -402,18 +402,12 @@ def short_age(delta) -> str:
 
 def console_context(request, complaint: Complaint) -> dict:
     """Everything the complaint page shows besides its fields. Each list is one query, however
-    long the conversation: the page's query count does not grow with it."""
+    long the conversation: the page's query count does not grow with it. No action form is
+    built: each action is a button to its form's own page (console_views.action_form)."""
     user = request.user
     complaint.console_remedies = list(complaint.remedies.select_related("proposed_by", "approved_by"))
     available = console_actions.available_actions(user, complaint)
     names = {action.name for action in available}
-    # Only the small forms shown in place are built here; every other action is a button that
-    # opens its form on a page of its own (console_views.action_form), so a view of the page
-    # doesn't render and query for forms the agent won't use.
-    forms_by_name = {
-        action.name: action.form_class(complaint=complaint, user=user, auto_id=f"id_{action.name}_%s")
-        for action in available if action.name in console_actions.SHOWN_IN_PLACE
-    }  # fmt: skip
     identifiers = list(complaint.identifiers.all())
     links = list(ComplaintLink.objects.filter(complaint=complaint).select_related("related"))
     linked = {link.related_id for link in links}
@@ -438,7 +432,6 @@ def console_context(request, complaint: Complaint) -> dict:
         "console": {
             "actions": [action for action in available if action.group in {"transition", "handling"}],
             "available": names,
-            "forms": forms_by_name,
             "timeline": complaint.messages.select_related("author").order_by("created_at", "id"),
             "evidence": complaint.evidence.select_related("uploaded_by").order_by("uploaded_at", "id"),
             "outbox": complaint.notifications.defer("body_text", "body_html").order_by("created_at", "id"),

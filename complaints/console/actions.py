@@ -167,10 +167,6 @@ BULK_ONLY = [
 
 ACTIONS: dict[str, Action] = {action.name: action for action in TRANSITIONS + OTHERS + BULK_ONLY}
 
-# The small forms the complaint page shows in place (a text box or a file input each); every
-# other action opens its form on a page of its own.
-SHOWN_IN_PLACE = frozenset({"message", "attach_evidence", "link"})
-
 
 def available_actions(user, complaint: Complaint, *, include_bulk_only: bool = False) -> list[Action]:
     """The actions this user may take on this complaint now, in display order.

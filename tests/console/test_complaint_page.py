@@ -81,6 +81,15 @@ def test_canned_responses_of_the_category_and_language_are_offered_filled_in(sig
     assert 'data-canned-target="id_message_body"' in html and "console/console.js" in html
 
 
+def test_the_forms_written_out_on_the_page_post_what_their_forms_read(signed_in, agent, assigned):
+    from complaints.console.forms import EvidenceForm, LinkForm, MessageForm
+
+    html = page(signed_in(agent), assigned("investigating"))
+    for form, names in [(MessageForm, {"body", "visibility"}), (EvidenceForm, {"upload"}), (LinkForm, {"related"})]:
+        assert set(form.base_fields) - {"version"} == names
+        assert all(f'name="{name}"' in html for name in names)
+
+
 # --- evidence ------------------------------------------------------------------------------------------
 
 
