@@ -1,6 +1,7 @@
 """The complaint page: conversation, evidence, remedies, related complaints, direct edits with a
 version check, transfer and conflict, history — and a query count that doesn't grow."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -237,6 +238,17 @@ def test_a_field_error_shows_next_to_the_field_and_saves_nothing(signed_in, agen
     assert '<div class="form-row errors field-summary"><ul class="errorlist"' in html and "This field is required." in html
     assert Complaint.objects.get(pk=complaint.pk).summary == complaint.summary
     assert not AuditEvent.objects.filter(complaint=complaint, action="edit").exists()
+
+
+def test_the_record_shows_values_as_the_admin_does(signed_in, agent, assigned):
+    original = assigned("investigating")
+    complaint = assigned("closed", closure_reason="duplicate", duplicate_of=original, funds_at_risk=True,
+                         description="Line one\nLine <two>")  # fmt: skip
+    html = re.sub(r">\s+<", "><", page(signed_in(agent), complaint))
+    assert f'<label>Duplicate of:</label><div class="readonly"><a href="{change_url(original)}">{original.reference}</a></div>' in html
+    assert '<div class="readonly">Line one<br>Line &lt;two&gt;</div>' in html
+    assert '<div class="readonly"><img src="/static/admin/img/icon-yes.svg" alt="True"></div>' in html
+    assert '<div class="readonly">Closed</div>' in html and '<label>Closure reason:</label>' in html
 
 
 def test_a_closed_complaint_has_no_save_button(signed_in, agent, assigned):
