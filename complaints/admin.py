@@ -368,8 +368,6 @@ FIELDSET = ('<fieldset class="module aligned {}" aria-labelledby="fieldset-0-{}-
             '<h2 id="fieldset-0-{}-heading" class="fieldset-heading">{}</h2>{}</fieldset>')  # fmt: skip
 FIELD_ROW = '<div class="form-row{}{} field-{}">{}<div><div class="flex-container{}">{}{}</div>{}</div></div>'
 HELP = '<div class="help"{}><div>{}</div></div>'
-
-
 READONLY_ROW = ('<div class="form-row field-{}"><div><div class="flex-container"><label>{}{}</label>'
                 '<div class="readonly">{}</div></div>{}</div></div>')  # fmt: skip
 
