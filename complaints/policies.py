@@ -5,6 +5,8 @@ service calls them before it touches the row. Each raises NotPermitted with a se
 person can act on.
 """
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.db.models import Q
@@ -16,10 +18,33 @@ from .choices import State
 from .exceptions import NotPermitted
 
 
+# Set by conflicts_remembered(): (staff, complaint, customer) -> whether a conflict is declared.
+_remembered: ContextVar[dict | None] = ContextVar("remembered_conflicts", default=None)
+
+
 def is_conflicted(user, complaint) -> bool:
-    return ConflictOfInterest.objects.filter(
+    remembered = _remembered.get()
+    key = (user.pk, complaint.pk, complaint.customer_id)
+    if remembered is not None and key in remembered:
+        return remembered[key]
+    found = ConflictOfInterest.objects.filter(
         Q(complaint_id=complaint.pk) | Q(customer_id=complaint.customer_id), staff=user
     ).exists()
+    if remembered is not None:
+        remembered[key] = found
+    return found
+
+
+@contextmanager
+def conflicts_remembered():
+    """Within, each person's conflict on a complaint is read once, however many rules ask.
+    For deciding which actions to offer; the services run their checks outside it, under
+    the complaint's row lock."""
+    token = _remembered.set({})
+    try:
+        yield
+    finally:
+        _remembered.reset(token)
 
 
 def is_the_customer(actor, complaint) -> bool:

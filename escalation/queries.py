@@ -116,11 +116,11 @@ def _view(clock: Clock, now: datetime) -> ClockView:
     )  # fmt: skip
 
 
-def staff_clocks(complaint, now: datetime | None = None) -> list[ClockView]:
+def staff_clocks(complaint, now: datetime | None = None, loader: TermsLoader | None = None) -> list[ClockView]:
     """Both clocks of a complaint, SLA and regulatory, each with its status now. A met
     regulatory clock keeps its due time, so the page can show whether it was met in time."""
     now = now or timezone.now()
-    times = clocks_of(complaint)
+    times = clocks_of(complaint, loader)
     return [_view(times.clocks[kind], now) for kind in ClockKind if kind in times.clocks]
 
 

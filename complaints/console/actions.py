@@ -31,6 +31,11 @@ def _pending_total(complaint: Complaint) -> Decimal:
     return sum((r.reference_value for r in remedies if r.state == RemedyState.PROPOSED), Decimal(0))
 
 
+def live_total(remedies) -> Decimal:
+    """What the live remedies of a decision are worth in the reference currency."""
+    return sum((r.reference_value for r in remedies if r.is_live), Decimal(0))
+
+
 def may_approve(user, complaint) -> None:
     policies.ensure_can_approve(user, complaint, _pending_total(complaint))
 
@@ -166,18 +171,19 @@ ACTIONS: dict[str, Action] = {action.name: action for action in TRANSITIONS + OT
 def available_actions(user, complaint: Complaint, *, include_bulk_only: bool = False) -> list[Action]:
     """The actions this user may take on this complaint now, in display order.
 
-    Rules about the actor are asked once each (several actions share one), since each may
-    query for a declared conflict.
+    Rules about the actor are asked once each (several actions share one), and the declared
+    conflict they all look for is read once.
     """
     verdicts: dict[Callable, bool] = {}
     found = []
-    for action in TRANSITIONS + OTHERS + (BULK_ONLY if include_bulk_only else []):
-        if not action.applies(complaint):
-            continue
-        if action.permits not in verdicts:
-            verdicts[action.permits] = action.refusal(user, complaint) is None
-        if verdicts[action.permits]:
-            found.append(action)
+    with policies.conflicts_remembered():
+        for action in TRANSITIONS + OTHERS + (BULK_ONLY if include_bulk_only else []):
+            if not action.applies(complaint):
+                continue
+            if action.permits not in verdicts:
+                verdicts[action.permits] = action.refusal(user, complaint) is None
+            if verdicts[action.permits]:
+                found.append(action)
     return found
 
 

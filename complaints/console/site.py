@@ -17,6 +17,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
@@ -90,6 +91,13 @@ class ConsoleSite(OTPAdminSite):
     def index(self, request, extra_context=None):
         extra = {"saved_queues": saved_queues(request.user), **(extra_context or {})}
         return super().index(request, extra)
+
+    def get_app_list(self, request, app_label=None):
+        """Built when first read: every page's context holds it (available_apps) for the
+        navigation sidebar, which is off here, and building it checks every model's
+        permissions (~1.7 ms a page). The index reads it."""
+        build = super().get_app_list
+        return SimpleLazyObject(lambda: build(request, app_label))
 
     def each_context(self, request):
         context = super().each_context(request)

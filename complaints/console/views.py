@@ -21,7 +21,7 @@ from complaints.exceptions import ActionRefused, NotPermitted, WrongState
 from complaints.models import Complaint
 
 from . import services as console_services
-from .actions import ACTIONS, Action
+from .actions import ACTIONS, Action, live_total
 from .forms import IntakeForm
 
 BULK_LIMIT = 500
@@ -36,6 +36,11 @@ def refused(request, model_admin, message: str, status: int = 403):
     return TemplateResponse(request, "admin/console/refused.html", context, status=status)
 
 
+def _complaint(pk: int) -> Complaint:
+    """The complaint an action page or post works on, with the people its page names."""
+    return get_object_or_404(Complaint.objects.select_related("customer", "team", "assignee", "decider", "approver"), pk=pk)
+
+
 def _perform(action: Action, form, complaint: Complaint) -> str:
     """Check the version under the row lock, then call the service: all or nothing."""
     with transaction.atomic():
@@ -46,6 +51,8 @@ def _perform(action: Action, form, complaint: Complaint) -> str:
 
 
 def _render_form(request, model_admin, action: Action, form, complaint):
+    """The action's form on a page of its own, with the decision when there is one (what an
+    approver approves or returns, what an appeal reviews)."""
     context = {
         **model_admin.admin_site.each_context(request),
         "title": f"{action.label}: {complaint.reference}",
@@ -55,13 +62,15 @@ def _render_form(request, model_admin, action: Action, form, complaint):
         "opts": complaint._meta,
         "change_url": change_url(complaint),
     }
+    if complaint.outcome or complaint.decider_id:
+        context["proposed_total"] = live_total(complaint.remedies.all())
     return TemplateResponse(request, "admin/console/action_form.html", context, status=200)
 
 
 @require_POST
 def act(request, model_admin, pk: int, name: str):
     action = ACTIONS.get(name)
-    complaint = get_object_or_404(Complaint.objects.select_related("customer", "team", "assignee"), pk=pk)
+    complaint = _complaint(pk)
     if action is None or not model_admin.has_view_permission(request, complaint):
         raise Http404
     denial = action.refusal(request.user, complaint)
@@ -90,11 +99,11 @@ def act(request, model_admin, pk: int, name: str):
 
 
 def action_form(request, model_admin, pk: int, name: str):
-    """GET: the action's form on a page of its own (the complaint page shows it inline)."""
+    """GET: the action's form on a page of its own; the complaint page links each action here."""
     if request.method == "POST":
         return act(request, model_admin, pk, name)
     action = ACTIONS.get(name)
-    complaint = get_object_or_404(Complaint, pk=pk)
+    complaint = _complaint(pk)
     if action is None or not model_admin.has_view_permission(request, complaint):
         raise Http404
     denial = action.refusal(request.user, complaint)

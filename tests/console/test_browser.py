@@ -69,8 +69,10 @@ def sign_in(page, base, email):
 
 
 def open_action(page, name):
-    page.click(f"#action-{name} > summary")
-    return page.locator(f"#action-{name} form")
+    """The complaint page's button for an action opens its form on a page of its own."""
+    page.click(f"#action-{name}")
+    page.wait_for_selector(".console-action-page form")
+    return page.locator(".console-action-page form")
 
 
 @pytest.mark.django_db(transaction=True)  # tests/conftest.py restores the data-migration rows
@@ -101,17 +103,17 @@ def test_an_agent_works_a_complaint_and_a_supervisor_approves_one(console_server
     shot(page, "03-complaint-triage")
 
     form = open_action(page, "start_investigation")
-    form.locator("#id_start_investigation_priority").select_option("P2")
-    form.locator("#id_start_investigation_subcategory").select_option("withdrawal_delayed")
+    form.locator("#id_priority").select_option("P2")
+    form.locator("#id_subcategory").select_option("withdrawal_delayed")
     form.locator("input[type=submit]").click()
     page.wait_for_selector(".messagelist .success")
     assert "The investigation has started" in page.content()
     shot(page, "04-investigating")
 
     form = open_action(page, "propose_resolution")
-    form.locator("#id_propose_resolution_outcome").select_option("upheld")
-    form.locator("#id_propose_resolution_liability").select_option("platform_fault")
-    form.locator("#id_propose_resolution_reasons").fill("Our TRON node lagged; your withdrawal was delayed by us.")
+    form.locator("#id_outcome").select_option("upheld")
+    form.locator("#id_liability").select_option("platform_fault")
+    form.locator("#id_reasons").fill("Our TRON node lagged; your withdrawal was delayed by us.")
     form.locator("[name=remedies-0-kind]").select_option("fee_refund")
     form.locator("[name=remedies-0-amount]").fill("1")
     form.locator("[name=remedies-0-asset]").fill("USDT")
@@ -124,9 +126,9 @@ def test_an_agent_works_a_complaint_and_a_supervisor_approves_one(console_server
 
     page.goto(f"{base}/admin/complaints/complaint/{big.pk}/change/")
     form = open_action(page, "propose_resolution")
-    form.locator("#id_propose_resolution_outcome").select_option("partly_upheld")
-    form.locator("#id_propose_resolution_liability").select_option("platform_fault")
-    form.locator("#id_propose_resolution_reasons").fill("The outage delayed your margin top-up.")
+    form.locator("#id_outcome").select_option("partly_upheld")
+    form.locator("#id_liability").select_option("platform_fault")
+    form.locator("#id_reasons").fill("The outage delayed your margin top-up.")
     form.locator("[name=remedies-0-kind]").select_option("compensation")
     form.locator("[name=remedies-0-amount]").fill("2500")
     form.locator("[name=remedies-0-asset]").fill("USDT")
@@ -145,6 +147,7 @@ def test_an_agent_works_a_complaint_and_a_supervisor_approves_one(console_server
     shot(page, "08-awaiting-my-approval")
     page.click(f"text={big.reference}")
     form = open_action(page, "approve_resolution")
+    assert "Proposed resolution, awaiting approval" in page.content() and "2,500.00" in page.content()
     shot(page, "09-approve")
     form.locator("input[type=submit]").click()
     page.wait_for_selector(".messagelist .success")

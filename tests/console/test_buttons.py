@@ -6,7 +6,7 @@ import pytest
 from complaints.console.actions import available_names
 from accounts.models import ConflictOfInterest
 
-from .conftest import change_url
+from .conftest import act_url, change_url
 
 HANDLING = ["assign", "transfer", "declare_conflict", "message", "attach_evidence", "link"]
 
@@ -80,15 +80,55 @@ def test_the_page_renders_exactly_the_available_buttons(signed_in, agent, assign
     complaint = assigned("investigating")
     page = signed_in(agent).get(change_url(complaint)).content.decode()
     for name in ["propose_resolution", "request_information", "assign", "transfer", "declare_conflict"]:
-        assert f'id="action-{name}"' in page
+        assert f'href="{act_url(complaint, name)}" class="console-action' in page and f'id="action-{name}"' in page
     for name in ["start_investigation", "approve_resolution", "reopen", "decide_appeal"]:
         assert f'id="action-{name}"' not in page
+
+
+def test_each_button_opens_its_form_on_a_page_of_its_own(signed_in, agent, assigned):
+    complaint = assigned("investigating")
+    client = signed_in(agent)
+    page = client.get(change_url(complaint)).content.decode()
+    # The complaint page builds no action form but the reply, the attachment and the link.
+    assert 'name="remedies-TOTAL_FORMS"' not in page and 'name="assignee"' not in page and 'name="reason"' not in page
+    response = client.get(act_url(complaint, "propose_resolution"))
+    form = response.content.decode()
+    assert response.status_code == 200
+    assert f'action="{act_url(complaint, "propose_resolution")}"' in form and 'name="remedies-TOTAL_FORMS"' in form
+    assert f'name="version" value="{complaint.version}"' in form and f'href="{change_url(complaint)}"' in form
+
+
+def test_an_action_page_is_refused_to_whom_the_page_offers_no_button(signed_in, agent, compliance, small_supervisor,
+                                                                      awaiting_approval):  # fmt: skip
+    complaint = awaiting_approval()
+    refusals = [(agent, "Your role does not allow this action."), (compliance, "Your role does not allow this action."),
+                (small_supervisor, "above your approval limit")]  # fmt: skip
+    for user, reason in refusals:
+        response = signed_in(user).get(act_url(complaint, "approve_resolution"))
+        assert response.status_code == 403 and reason in response.content.decode()
+
+
+def test_the_approval_page_shows_what_is_approved(signed_in, supervisor, awaiting_approval):
+    page = signed_in(supervisor).get(act_url(awaiting_approval(), "approve_resolution")).content.decode()
+    assert "Proposed resolution, awaiting approval" in page and "2,500.00" in page and "We delayed the withdrawal." in page
 
 
 def test_the_compliance_officer_reads_the_page_without_buttons_or_forms(signed_in, compliance, awaiting_approval):
     response = signed_in(compliance).get(change_url(awaiting_approval()))
     page = response.content.decode()
     assert response.status_code == 200
-    assert "<details" not in page and 'class="console-reply"' not in page
+    assert 'class="console-actions"' not in page and 'id="action-' not in page and 'class="console-reply"' not in page
     assert "Read-only" in page
     assert 'name="_save"' not in page
+
+
+def test_the_buttons_read_a_declared_conflict_once_and_a_service_reads_it_afresh(agent, assigned, django_assert_num_queries):
+    from complaints import policies
+
+    complaint = assigned("investigating")
+    complaint.console_remedies = []  # as the page has them
+    with django_assert_num_queries(3):  # the permissions (2), the conflict once: work, handle, recuse and write all ask
+        assert "propose_resolution" in available_names(agent, complaint)
+    ConflictOfInterest.objects.create(staff=agent, complaint=complaint, reason="my cousin")
+    assert policies.is_conflicted(agent, complaint)  # nothing remembered outside the buttons' question
+    assert available_names(agent, complaint) == []

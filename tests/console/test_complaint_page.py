@@ -1,6 +1,7 @@
 """The complaint page: conversation, evidence, remedies, related complaints, direct edits with a
 version check, transfer and conflict, history — and a query count that doesn't grow."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -79,6 +80,15 @@ def test_canned_responses_of_the_category_and_language_are_offered_filled_in(sig
     assert "Deposit checks" in html and f"about {complaint.reference}: we are checking" in html
     assert "KYC only" not in html and "Chinese" not in html and "Retired" not in html
     assert 'data-canned-target="id_message_body"' in html and "console/console.js" in html
+
+
+def test_the_forms_written_out_on_the_page_post_what_their_forms_read(signed_in, agent, assigned):
+    from complaints.console.forms import EvidenceForm, LinkForm, MessageForm
+
+    html = page(signed_in(agent), assigned("investigating"))
+    for form, names in [(MessageForm, {"body", "visibility"}), (EvidenceForm, {"upload"}), (LinkForm, {"related"})]:
+        assert set(form.base_fields) - {"version"} == names
+        assert all(f'name="{name}"' in html for name in names)
 
 
 # --- evidence ------------------------------------------------------------------------------------------
@@ -222,6 +232,25 @@ def test_fields_outside_the_editable_set_cannot_be_changed_by_posting_them(signe
         "investigating", "", True, False)
 
 
+def test_a_field_error_shows_next_to_the_field_and_saves_nothing(signed_in, agent, assigned):
+    complaint = assigned("investigating")
+    html = edit(signed_in(agent), complaint, complaint.version, summary="").content.decode()
+    assert '<div class="form-row errors field-summary"><ul class="errorlist"' in html and "This field is required." in html
+    assert Complaint.objects.get(pk=complaint.pk).summary == complaint.summary
+    assert not AuditEvent.objects.filter(complaint=complaint, action="edit").exists()
+
+
+def test_the_record_shows_values_as_the_admin_does(signed_in, agent, assigned):
+    original = assigned("investigating")
+    complaint = assigned("closed", closure_reason="duplicate", duplicate_of=original, funds_at_risk=True,
+                         description="Line one\nLine <two>")  # fmt: skip
+    html = re.sub(r">\s+<", "><", page(signed_in(agent), complaint))
+    assert f'<label>Duplicate of:</label><div class="readonly"><a href="{change_url(original)}">{original.reference}</a></div>' in html
+    assert '<div class="readonly">Line one<br>Line &lt;two&gt;</div>' in html
+    assert '<div class="readonly"><img src="/static/admin/img/icon-yes.svg" alt="True"></div>' in html
+    assert '<div class="readonly">Closed</div>' in html and '<label>Closure reason:</label>' in html
+
+
 def test_a_closed_complaint_has_no_save_button(signed_in, agent, assigned):
     html = page(signed_in(agent), assigned("closed", closure_reason="decided"))
     assert 'name="_save"' not in html
@@ -249,7 +278,7 @@ def test_declaring_a_conflict_recuses_the_agent(signed_in, agent, assigned):
     assert ConflictOfInterest.objects.filter(staff=agent, complaint=complaint).exists()
     assert Complaint.objects.get(pk=complaint.pk).assignee is None
     assert AuditEvent.objects.filter(complaint=complaint, action="conflict_declared").exists()
-    assert "<details" not in page(client, complaint)
+    assert 'id="action-' not in page(client, complaint)
 
 
 # --- history ------------------------------------------------------------------------------------------------
@@ -290,18 +319,18 @@ def test_the_page_costs_the_same_queries_with_1_or_50_messages(signed_in, agent,
                                 size=10, sha256="0" * 64, uploaded_by=agent, file=f"x/{i}.png")  # fmt: skip
     client = signed_in(agent)
     client.get(change_url(complaint))  # warm the session and the content types
-    # session, user, complaint, the staff named on it (one query by id), the user's permissions (2), remedies, a
-    # declared-conflict check per actor rule the page asks (4: work, handle, recuse, write), identifiers, links,
-    # canned responses, the form choices (workers, teams ×2), messages with their authors, evidence with its
-    # uploaders: 19; then both clocks (escalation.queries.staff_clocks: the configuration token, the clock row's
-    # regime, the staff-answer and waiting-message aggregates, the latest extension, the pauses: 6) and the
-    # regime's name (1); the decision form's root-cause choices and its similar past decisions (2, complaints.reporting):
-    # 28, and the outbox (1): 29, however long the conversation.
+    # session, user, complaint (with its clock row), the staff named on it (one query by id), the user's permissions
+    # (2), remedies, the declared-conflict check (one, however many actor rules ask: policies.conflicts_remembered),
+    # identifiers, links, canned responses, messages with their authors, evidence with its uploaders: 13; then both
+    # clocks (escalation.queries.staff_clocks: the configuration token, the staff-answer and waiting-message
+    # aggregates, the latest extension, the pauses: 5; the regime and its name come with the complaint and the
+    # configuration) and the outbox (1): 19, however long the conversation. No action form is built here: each opens
+    # on its own page.
     with django_assert_num_queries(PAGE_QUERIES):
         assert client.get(change_url(complaint)).status_code == 200
 
 
-PAGE_QUERIES = 29  # 19 + staff_clocks (6) + the regime's name (1) + root causes and similar decisions (2) + the outbox (1)
+PAGE_QUERIES = 19  # 13 + staff_clocks (5) + the outbox (1)
 
 
 def test_the_user_list_shows_roles_and_second_factor_without_a_query_per_row(signed_in, compliance, agent, supervisor,

@@ -229,3 +229,10 @@ def test_the_at_risk_window_moves_with_time(signed_in, agent, complaint_in):
         client = signed_in(agent)
         assert complaint.reference not in queue(client, "?deadline=at_risk")
         assert "deadline-breached" in row_of(queue(client, "?deadline=breached"), complaint.reference)
+
+
+def test_the_index_and_an_app_index_still_list_the_models_built_only_where_read(signed_in, agent):
+    client = signed_in(agent)
+    assert 'href="/admin/complaints/complaint/"' in client.get("/admin/").content.decode()
+    assert 'href="/admin/complaints/complaint/"' in client.get("/admin/complaints/").content.decode()
+    assert client.get("/admin/no_such_app/").status_code == 404
