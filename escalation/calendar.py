@@ -29,6 +29,10 @@ class CalendarSpec:
     # Weekday (Monday 0) → its working intervals as wall times, in order.
     hours: dict[int, tuple[tuple[time, time], ...]] = field(default_factory=dict)
     holidays: frozenset[date] = frozenset()
+    # day_intervals' answers by local day. They depend on nothing else, and deadlines ask for
+    # the same weeks again and again (a report's step limits: a million complaints over three
+    # years of days). Not compared: two specs with the same hours are equal whatever they cached.
+    _days: dict[date, tuple] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def always_open(cls, zone: str = "UTC") -> "CalendarSpec":
@@ -48,8 +52,15 @@ def _at(day: date, wall: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
 
 
-def day_intervals(spec: CalendarSpec, day: date) -> list[tuple[datetime, datetime]]:
+def day_intervals(spec: CalendarSpec, day: date) -> tuple[tuple[datetime, datetime], ...]:
     """The working intervals of one local day, in UTC, merged where they touch or overlap."""
+    intervals = spec._days.get(day)
+    if intervals is None:
+        intervals = spec._days[day] = tuple(_day_intervals(spec, day))
+    return intervals
+
+
+def _day_intervals(spec: CalendarSpec, day: date) -> list[tuple[datetime, datetime]]:
     if not spec.is_working_day(day):
         return []
     intervals = []
