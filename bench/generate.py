@@ -8,7 +8,8 @@ One command: (re)creates the database when asked, migrates it, makes the staff (
 agent signs in as agent@bench.test), then streams customers, complaints in every state, team,
 category and channel, their identifiers, messages, remedies, simple-history rows and audit
 events into PostgreSQL with COPY. The audit chains are real: every event's hash is computed
-with complaints.audit.event_payload/chain_hash, so `manage.py verify_audit` passes.
+with complaints.audit.event_text (canonical() assembled from its parts) and sha256, so `manage.py
+verify_audit` passes.
 
 Rows are made in chunks and each chunk is one transaction, so memory stays flat. Foreign-key
 triggers are switched off for the load (session_replication_role = replica, which needs a
@@ -19,6 +20,7 @@ one would triple the load time.
 import argparse
 import hashlib
 import multiprocessing
+import operator
 import os
 import random
 import sys
@@ -175,10 +177,10 @@ class Table:
                 self.defaults[field.column] = ""
         self.defaults.update(defaults)
         self.rows = []
+        self._row = operator.itemgetter(*self.columns)  # a KeyError names a column left out
 
     def add(self, values: dict) -> None:
-        merged = {**self.defaults, **values}
-        self.rows.append(tuple(merged[column] for column in self.columns))
+        self.rows.append(self._row({**self.defaults, **values}))
 
     def template(self, values: dict) -> list:
         """A row as a list, for callers that stamp out many rows differing in a few columns."""
@@ -201,14 +203,17 @@ class Table:
 
 class Generator:
     def __init__(self, seed, staff, customers, first_ids, evidence_files):
-        from complaints.audit import GENESIS_HASH, canonical, chain_hash, digest, event_payload
+        from complaints.audit import GENESIS_HASH, canonical, digest, event_text
         from complaints.models import AuditChain, AuditEvent, Complaint, ComplaintIdentifier, Evidence, Message, Remedy
         from escalation.models import ClockPause, ComplaintClock
 
         from clocks import ClockMaker  # bench/clocks.py
 
-        self.chain_hash, self.event_payload, self.digest, self.genesis = chain_hash, event_payload, digest, GENESIS_HASH
+        self.event_text, self.digest, self.genesis = event_text, digest, GENESIS_HASH
         self.canonical = canonical
+        # A message event's data is {"body_sha256", "message", "visibility"}: the digest of each
+        # reply is the same every time.
+        self.reply_digests = {reply: digest(reply.format(team="investigations")) for reply in REPLIES}
         self.seed = self.rng_seed = seed
         self.rng = random.Random(seed)
         self.staff, self.customers = staff, customers
@@ -442,22 +447,23 @@ class Generator:
         return [remedy]
 
     def _history_and_audit(self, pk, row, path, identifiers, decider, remedies, evidence):
-        canonical = self.canonical
+        canonical, event_text = self.canonical, self.event_text
         times = row.pop("_times")
         chain_id = self._next("chain")
         seq, prev = 0, self.genesis
         staff = row["assignee_id"] or decider
         messages = []
 
-        def event(at, actor, action, from_state, to_state, data):
+        def event(at, actor, action, from_state, to_state, data: str):
+            """Append an event whose data is already canonical text (the column takes it as is)."""
             nonlocal seq, prev
             seq += 1
-            payload = self.event_payload(chain_id=chain_id, complaint_id=pk, seq=seq, at=at, actor_id=actor,
-                                         action=action, from_state=from_state, to_state=to_state, data=data)  # fmt: skip
-            text = canonical(payload)
-            digest = hashlib.sha256((prev + text).encode()).hexdigest()  # = audit.chain_hash(prev, payload)
-            self.t_event.rows.append((self._next("event"), chain_id, pk, seq, at, actor, action, from_state, to_state,
-                                      canonical(data), prev, digest))  # fmt: skip
+            moment = at.isoformat(timespec="microseconds")  # = audit._encode(at): every time here is UTC
+            text = event_text(chain_id=chain_id, complaint_id=pk, seq=seq, at=moment, actor_id=actor, action=action,
+                              from_state=from_state, to_state=to_state, data=data)  # fmt: skip
+            digest = hashlib.sha256((prev + text).encode()).hexdigest()  # = audit.text_hash(prev, text)
+            self.t_event.rows.append((self._next("event"), chain_id, pk, seq, moment, actor, action, from_state,
+                                      to_state, data, prev, digest))  # fmt: skip
             prev = digest
 
         history = self.t_hcomplaint
@@ -481,7 +487,7 @@ class Generator:
                         "total": str(sum((r["reference_value"] for r in remedies), Decimal(0)))}  # fmt: skip
             else:
                 data = {}
-            event(at, actor, action, previous, state, data)
+            event(at, actor, action, previous, state, canonical(data) if data else "{}")
             if index and state in MESSAGE_STATES:
                 messages.append(self._message(pk, row, at + timedelta(minutes=5), staff, event))
         if row["state"] in OPEN:
@@ -499,7 +505,8 @@ class Generator:
         author = staff if rng.random() < 0.7 else row["customer_id"]
         if author == row["customer_id"]:
             internal = False
-        body = rng.choice(REPLIES).format(team="investigations")
+        reply = rng.choice(REPLIES)
+        body = reply.format(team="investigations")
         message_id = self._next("message")
         message = {"id": message_id, "complaint_id": pk, "author_id": author,
                    "visibility": "internal" if internal else "public", "kind": "comment",
@@ -507,8 +514,9 @@ class Generator:
         self.t_message.add(message)
         self.t_hmessage.add({**message, "history_date": at, "history_change_reason": "comment", "history_type": "+",
                              "history_user_id": author})  # fmt: skip
-        event(at, author, "message", "", "", {"message": message_id, "body_sha256": self.digest(body),
-                                                 "visibility": message["visibility"]})  # fmt: skip
+        # canonical({"message": …, "body_sha256": …, "visibility": …}), keys in order
+        event(at, author, "message", "", "", f'{{"body_sha256":"{self.reply_digests[reply]}","message":{message_id},'
+                                             f'"visibility":"{message["visibility"]}"}}')  # fmt: skip
         return {**message, "by_staff": author != row["customer_id"]}
 
 
