@@ -8,7 +8,8 @@ One command: (re)creates the database when asked, migrates it, makes the staff (
 agent signs in as agent@bench.test), then streams customers, complaints in every state, team,
 category and channel, their identifiers, messages, remedies, simple-history rows and audit
 events into PostgreSQL with COPY. The audit chains are real: every event's hash is computed
-with complaints.audit.event_payload/chain_hash, so `manage.py verify_audit` passes.
+with complaints.audit.event_text (canonical() assembled from its parts) and sha256, so `manage.py
+verify_audit` passes.
 
 Rows are made in chunks and each chunk is one transaction, so memory stays flat. Foreign-key
 triggers are switched off for the load (session_replication_role = replica, which needs a
@@ -19,13 +20,14 @@ one would triple the load time.
 import argparse
 import hashlib
 import multiprocessing
+import operator
 import os
 import random
 import sys
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -175,10 +177,11 @@ class Table:
                 self.defaults[field.column] = ""
         self.defaults.update(defaults)
         self.rows = []
+        self.lines = []  # rows already in COPY's text format (copy_text)
+        self._row = operator.itemgetter(*self.columns)  # a KeyError names a column left out
 
     def add(self, values: dict) -> None:
-        merged = {**self.defaults, **values}
-        self.rows.append(tuple(merged[column] for column in self.columns))
+        self.rows.append(self._row({**self.defaults, **values}))
 
     def template(self, values: dict) -> list:
         """A row as a list, for callers that stamp out many rows differing in a few columns."""
@@ -189,26 +192,50 @@ class Table:
         return self.columns.index(column)
 
     def copy(self, cursor) -> int:
-        count = len(self.rows)
+        count = len(self.rows) + len(self.lines)
         if count:
             statement = f"COPY {self.name} ({', '.join(self.columns)}) FROM STDIN"
             with cursor.copy(statement) as copy:
                 for row in self.rows:
                     copy.write_row(row)
-        self.rows = []
+                for start in range(0, len(self.lines), 1000):
+                    copy.write("".join(self.lines[start : start + 1000]))
+        self.rows, self.lines = [], []
         return count
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value) -> str:
+    """A value as COPY's text format writes it (what psycopg's write_row would send)."""
+    if value is None:
+        return "\\N"
+    kind = type(value)
+    if kind is str:
+        return value.translate(_COPY_ESCAPES)
+    if kind is bool:
+        return "t" if value else "f"
+    if kind in (int, Decimal, uuid.UUID):
+        return str(value)
+    if kind in (datetime, date):
+        return value.isoformat()
+    raise TypeError(f"copy_text: no text for {kind.__name__}")
 
 
 class Generator:
     def __init__(self, seed, staff, customers, first_ids, evidence_files):
-        from complaints.audit import GENESIS_HASH, canonical, chain_hash, digest, event_payload
+        from complaints.audit import GENESIS_HASH, canonical, digest, event_text
         from complaints.models import AuditChain, AuditEvent, Complaint, ComplaintIdentifier, Evidence, Message, Remedy
         from escalation.models import ClockPause, ComplaintClock
 
         from clocks import ClockMaker  # bench/clocks.py
 
-        self.chain_hash, self.event_payload, self.digest, self.genesis = chain_hash, event_payload, digest, GENESIS_HASH
+        self.event_text, self.digest, self.genesis = event_text, digest, GENESIS_HASH
         self.canonical = canonical
+        # A message event's data is {"body_sha256", "message", "visibility"}: the digest of each
+        # reply is the same every time.
+        self.reply_digests = {reply: digest(reply.format(team="investigations")) for reply in REPLIES}
         self.seed = self.rng_seed = seed
         self.rng = random.Random(seed)
         self.staff, self.customers = staff, customers
@@ -442,34 +469,37 @@ class Generator:
         return [remedy]
 
     def _history_and_audit(self, pk, row, path, identifiers, decider, remedies, evidence):
-        canonical = self.canonical
+        canonical, event_text = self.canonical, self.event_text
         times = row.pop("_times")
         chain_id = self._next("chain")
         seq, prev = 0, self.genesis
         staff = row["assignee_id"] or decider
         messages = []
 
-        def event(at, actor, action, from_state, to_state, data):
+        def event(at, actor, action, from_state, to_state, data: str):
+            """Append an event whose data is already canonical text (the column takes it as is)."""
             nonlocal seq, prev
             seq += 1
-            payload = self.event_payload(chain_id=chain_id, complaint_id=pk, seq=seq, at=at, actor_id=actor,
-                                         action=action, from_state=from_state, to_state=to_state, data=data)  # fmt: skip
-            text = canonical(payload)
-            digest = hashlib.sha256((prev + text).encode()).hexdigest()  # = audit.chain_hash(prev, payload)
-            self.t_event.rows.append((self._next("event"), chain_id, pk, seq, at, actor, action, from_state, to_state,
-                                      canonical(data), prev, digest))  # fmt: skip
+            moment = at.isoformat(timespec="microseconds")  # = audit._encode(at): every time here is UTC
+            text = event_text(chain_id=chain_id, complaint_id=pk, seq=seq, at=moment, actor_id=actor, action=action,
+                              from_state=from_state, to_state=to_state, data=data)  # fmt: skip
+            digest = hashlib.sha256((prev + text).encode()).hexdigest()  # = audit.text_hash(prev, text)
+            self.t_event.rows.append((self._next("event"), chain_id, pk, seq, moment, actor, action, from_state,
+                                      to_state, data, prev, digest))  # fmt: skip
             prev = digest
 
+        # The complaint's history rows differ in six columns: its other sixty are put in COPY's
+        # text form once, not once per row.
         history = self.t_hcomplaint
-        base = history.template(row)
+        base = [copy_text(value) for value in history.template(row)]
         at_state, at_version, at_date, at_reason, at_type, at_user = self.history_positions
         for index, (state, at) in enumerate(zip(path, times, strict=True)):
             previous = path[index - 1] if index else ""
             action = ACTION.get((previous, state), "file") if index else "file"
             actor = row["customer_id"] if index == 0 else (None if action in {"acknowledge", "close", "archive"} else staff)
-            base[at_state], base[at_version], base[at_date] = state, index + 1, at
-            base[at_reason], base[at_type], base[at_user] = action, "+" if index == 0 else "~", actor
-            history.rows.append(tuple(base))
+            base[at_state], base[at_version], base[at_date] = state, str(index + 1), at.isoformat()
+            base[at_reason], base[at_type], base[at_user] = action, "+" if index == 0 else "~", copy_text(actor)
+            history.lines.append("\t".join(base) + "\n")
             if index == 0:
                 data = {"channel": row["channel"], "category": row["category"], "identifiers": len(identifiers),
                         "evidence": [e["id"] for e in evidence], "description_sha256": self.digest(row["description"])}  # fmt: skip
@@ -481,7 +511,7 @@ class Generator:
                         "total": str(sum((r["reference_value"] for r in remedies), Decimal(0)))}  # fmt: skip
             else:
                 data = {}
-            event(at, actor, action, previous, state, data)
+            event(at, actor, action, previous, state, canonical(data) if data else "{}")
             if index and state in MESSAGE_STATES:
                 messages.append(self._message(pk, row, at + timedelta(minutes=5), staff, event))
         if row["state"] in OPEN:
@@ -499,7 +529,8 @@ class Generator:
         author = staff if rng.random() < 0.7 else row["customer_id"]
         if author == row["customer_id"]:
             internal = False
-        body = rng.choice(REPLIES).format(team="investigations")
+        reply = rng.choice(REPLIES)
+        body = reply.format(team="investigations")
         message_id = self._next("message")
         message = {"id": message_id, "complaint_id": pk, "author_id": author,
                    "visibility": "internal" if internal else "public", "kind": "comment",
@@ -507,8 +538,9 @@ class Generator:
         self.t_message.add(message)
         self.t_hmessage.add({**message, "history_date": at, "history_change_reason": "comment", "history_type": "+",
                              "history_user_id": author})  # fmt: skip
-        event(at, author, "message", "", "", {"message": message_id, "body_sha256": self.digest(body),
-                                                 "visibility": message["visibility"]})  # fmt: skip
+        # canonical({"message": …, "body_sha256": …, "visibility": …}), keys in order
+        event(at, author, "message", "", "", f'{{"body_sha256":"{self.reply_digests[reply]}","message":{message_id},'
+                                             f'"visibility":"{message["visibility"]}"}}')  # fmt: skip
         return {**message, "by_staff": author != row["customer_id"]}
 
 
@@ -664,8 +696,10 @@ def _drop_plain_indexes(cursor) -> list[str]:
     return [definition for _name, definition in found] + targets
 
 
-def _create_indexes(cursor, statements: list[str]) -> None:
+def _create_indexes(cursor, statements: list[str], parallel: bool) -> None:
     cursor.execute("SET maintenance_work_mem = '1GB'")
+    # A B-tree build may sort with a second process when no other work has the other core.
+    cursor.execute(f"SET max_parallel_maintenance_workers = {2 if parallel else 0}")
     for statement in statements:
         cursor.execute(statement)
 
@@ -727,23 +761,45 @@ def main():
             if done % 10 == 0 or done == len(chunks):
                 elapsed = time.monotonic() - started
                 print(f"generate: {min(done * CHUNK, args.complaints):,} complaints, {rows:,} rows, {elapsed:.0f} s", flush=True)
+    print(f"generate: loaded in {time.monotonic() - started:.0f} s", flush=True)
+    after = None if args.no_after else _start_after_generation()
+    phase = time.monotonic()
     with connection.cursor() as cursor:
         print(f"generate: building {sum(1 for i in indexes if i.startswith('CREATE'))} indexes", flush=True)
-        _create_indexes(cursor, indexes)
+        _create_indexes(cursor, indexes, parallel=after is None)
         _reset_sequences(cursor, references)
-        print("generate: analysing", flush=True)
+        print(f"generate: indexes built in {time.monotonic() - phase:.0f} s; analysing", flush=True)
+        phase = time.monotonic()
         # VACUUM sets the visibility map (index-only scans) on the tables the queues read; the
-        # rest only need statistics.
+        # rest only need statistics. (Not a database-wide ANALYZE: the reports' tables are being
+        # rebuilt alongside, and their refresh analyses them itself.)
         cursor.execute("VACUUM (ANALYZE) complaints_complaint, complaints_complaintidentifier, accounts_user, "
                        "accounts_customerprofile, complaints_remedy")  # fmt: skip
-        cursor.execute("ANALYZE")
+        cursor.execute(f"ANALYZE {', '.join(BULK_TABLES + ['accounts_user_groups'])}")
+        print(f"generate: analysed in {time.monotonic() - phase:.0f} s", flush=True)
     _record_generation(cursor_of=connection, complaints=args.complaints)
     print(f"generate: done: {args.complaints:,} complaints, {rows:,} rows in {time.monotonic() - started:.0f} s")
     if args.verify:
         _verify_sample(args.verify)
         _check_clocks(min(200, args.verify))
-    if not args.no_after:
-        _after_generation()
+    if after is not None:
+        after.join()
+        print(f"generate: everything done in {time.monotonic() - started:.0f} s", flush=True)
+        if after.exitcode:
+            sys.exit(f"generate: sealing or reporting_refresh failed (exit code {after.exitcode})")
+
+
+def _start_after_generation():
+    """Seal the audit and refresh the reports in a process of their own while this one builds
+    the indexes: neither needs them (the seal reads chains by primary key and events by their
+    unique (chain, seq) constraint; the reports read whole tables), and on two cores the
+    seal's Python and the index builds' sorting run side by side."""
+    from django.db import connections
+
+    connections.close_all()  # the child opens its own
+    process = multiprocessing.get_context("fork").Process(target=_after_generation, name="after-generation")
+    process.start()
+    return process
 
 
 def _record_generation(cursor_of, complaints: int) -> None:

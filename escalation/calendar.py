@@ -29,6 +29,12 @@ class CalendarSpec:
     # Weekday (Monday 0) → its working intervals as wall times, in order.
     hours: dict[int, tuple[tuple[time, time], ...]] = field(default_factory=dict)
     holidays: frozenset[date] = frozenset()
+    # day_intervals' answers by local day. They depend on nothing else, and deadlines ask for
+    # the same weeks again and again (a report's step limits: a million complaints over three
+    # years of days). Not compared: two specs with the same hours are equal whatever they cached.
+    _days: dict[date, tuple] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # add_period's answers for periods counted in days (they depend on the local date only).
+    _periods: dict[tuple, datetime] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def always_open(cls, zone: str = "UTC") -> "CalendarSpec":
@@ -48,8 +54,15 @@ def _at(day: date, wall: time, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, wall, tzinfo=zone).astimezone(UTC)
 
 
-def day_intervals(spec: CalendarSpec, day: date) -> list[tuple[datetime, datetime]]:
+def day_intervals(spec: CalendarSpec, day: date) -> tuple[tuple[datetime, datetime], ...]:
     """The working intervals of one local day, in UTC, merged where they touch or overlap."""
+    intervals = spec._days.get(day)
+    if intervals is None:
+        intervals = spec._days[day] = tuple(_day_intervals(spec, day))
+    return intervals
+
+
+def _day_intervals(spec: CalendarSpec, day: date) -> list[tuple[datetime, datetime]]:
     if not spec.is_working_day(day):
         return []
     intervals = []
@@ -149,9 +162,18 @@ def add_period(spec: CalendarSpec, start: datetime, amount: int, unit: str) -> d
     business days to the close of business; hours to the exact moment."""
     if unit == Unit.HOURS:
         return start.astimezone(UTC) + timedelta(hours=amount)
+    if unit == Unit.BUSINESS_DAYS and amount <= 0:  # today's close, if it is still to come
+        return add_working_days(spec, start, amount)
+    key = (spec.local_date(start), amount, unit)
+    due = spec._periods.get(key)
+    if due is None:
+        due = spec._periods[key] = _add_days_period(spec, key[0], start, amount, unit)
+    return due
+
+
+def _add_days_period(spec: CalendarSpec, received: date, start: datetime, amount: int, unit: str) -> datetime:
     if unit == Unit.BUSINESS_DAYS:
         return add_working_days(spec, start, amount)
-    received = spec.local_date(start)
     if unit == Unit.CALENDAR_DAYS:
         return end_of_day(spec, received + timedelta(days=amount))
     if unit == Unit.WEEKS:

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from django.db import connection, transaction
 from django.utils import timezone
 
-from escalation.calendar import Unit, add_period
+from escalation.calendar import add_period
 from escalation.clocks import _measure, sla_moment
 from escalation.models import ClockKind, ClockPause, DeadlineExtension
 from escalation.terms import TermsLoader
@@ -74,20 +74,18 @@ def _aware(moment):
 
 
 class Limits:
-    """Computes step limits, remembering what repeats across a chunk: the terms of each kind
-    of complaint, and day-based deadlines (which depend on the local date only)."""
-
-    DATE_UNITS = {Unit.CALENDAR_DAYS, Unit.WEEKS, Unit.MONTHS}
+    """Computes step limits, remembering the terms of each kind of complaint. (The calendars
+    remember day-based deadlines and working hours themselves: escalation.calendar.)"""
 
     def __init__(self, loader: TermsLoader):
         self.loader = loader
-        self.regimes, self.slas, self.periods = {}, {}, {}
+        self.regimes, self.slas = {}, {}
 
     def __call__(self, complaint, regime_id, extended, pauses) -> tuple:
         regime = self._regime(complaint, regime_id)
         received = complaint.received_at
-        acknowledgement = self._period(regime, received, regime.acknowledgement) if regime.acknowledgement else None
-        decision = extended or self._period(regime, received, regime.decision)
+        acknowledgement = _period(regime, received, regime.acknowledgement) if regime.acknowledgement else None
+        decision = extended or _period(regime, received, regime.decision)
         sla = self._sla(complaint)
         investigation = None
         if sla.resolution is not None:
@@ -107,13 +105,9 @@ class Limits:
             self.slas[key] = self.loader.sla(complaint)
         return self.slas[key]
 
-    def _period(self, regime, received, period):
-        if period.unit not in self.DATE_UNITS:
-            return add_period(regime.spec, received, period.amount, period.unit)
-        key = (id(regime.spec), regime.spec.local_date(received), period.amount, period.unit)
-        if key not in self.periods:
-            self.periods[key] = add_period(regime.spec, received, period.amount, period.unit)
-        return self.periods[key]
+
+def _period(regime, received, period):
+    return add_period(regime.spec, received, period.amount, period.unit)
 
 
 def _store(rows) -> None:

@@ -23,6 +23,7 @@ from complaints.audit import (
     chain_hash,
     digest,
     event_payload,
+    event_text,
     verify_chains,
 )
 from complaints.choices import Category, RemedyKind, State
@@ -310,6 +311,52 @@ def test_the_canonical_form_is_pinned(complaint_in, agent):
     stored = AuditEvent.objects.get(pk=event.pk)
     assert stored.at == datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
     assert stored.data == event.data
+
+
+ODD_CODES = ["", "withdraw", 'quote " backslash \\ slash /', "tab\tnewline\ncontrol\x01\x1f del\x7f", "中文 é \u2028 😀"]
+
+
+@pytest.mark.parametrize("code", ODD_CODES)
+@pytest.mark.parametrize("actor_id, complaint_id", [(None, None), (7, 123), (2**62, 0)])
+def test_event_text_is_the_canonical_form(code, actor_id, complaint_id):
+    """Verification hashes events assembled from their parts: it must be canonical() exactly."""
+    at = datetime(2026, 3, 1, 12, 0, 0, 5, tzinfo=UTC)
+    data = {"b": [2, "x", None], "a": code, "n": 1.5, "t": True, "中文": {"z": 1, "y": {}}}
+    payload = event_payload(
+        chain_id=99, complaint_id=complaint_id, seq=12, at=at, actor_id=actor_id, action=code, from_state=code,
+        to_state="closed", data=data,
+    )  # fmt: skip
+    text = event_text(
+        chain_id=99, complaint_id=complaint_id, seq=12, at=payload["at"], actor_id=actor_id, action=code,
+        from_state=code, to_state="closed", data=canonical(data),
+    )  # fmt: skip
+    assert text == canonical(payload)
+
+
+MOMENTS = [
+    datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC), datetime(2026, 3, 1, 23, 59, 59, 999999, tzinfo=UTC),
+    datetime(1, 1, 1, tzinfo=UTC), datetime(999, 12, 31, 1, 2, 3, 40, tzinfo=UTC),
+    datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC), datetime(2026, 3, 1, 20, 0, 0, 5, tzinfo=ZoneInfo("Asia/Shanghai")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("moment", MOMENTS, ids=str)
+def test_an_event_verifies_whatever_its_moment(complaint_in, moment):
+    """Verification on PostgreSQL has the database write `at` as the hash saw it."""
+    complaint = complaint_in(State.TRIAGE)
+    with time_machine.travel(moment, tick=False):
+        event = audit_append(complaint=complaint, actor=None, action="test", data={"at": moment})
+    assert list(verify_chains(chain_ids=[event.chain_id])) == []
+
+
+@pytest.mark.parametrize("moment", ["infinity", "-infinity", "2026-03-01 12:00:00+00 BC", "10000-01-01 00:00:00+00"])
+def test_a_moment_no_hash_could_have_seen_is_a_problem_not_a_crash(realistic, moment):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite stores what it is given as text, and the ORM can't read it back")
+    complaint = realistic["accepted"]
+    event = complaint.audit_events.get(seq=2)
+    sql_update(event, "at", moment)
+    refused(chain_name(complaint), named(event), "hash does not match the event's contents")
 
 
 def test_timestamps_keep_their_microseconds_through_the_database(complaint_in):

@@ -148,3 +148,24 @@ def test_months_and_weeks_run_to_the_end_of_the_local_day():
 def test_the_local_day_decides_the_date_of_receipt():
     # 23:30 UTC on 31 May is already 1 June in London (BST): two months later is 1 August.
     assert add_period(UK, utc(2026, 5, 31, 23, 30), 2, Unit.MONTHS).astimezone(LONDON).date() == date(2026, 8, 1)
+
+
+# --- What a calendar remembers ----------------------------------------------------------------------
+
+
+def _fresh_uk() -> CalendarSpec:
+    return CalendarSpec(UK.zone, UK.hours, UK.holidays)
+
+
+PERIODS = [(3, Unit.BUSINESS_DAYS), (0, Unit.BUSINESS_DAYS), (15, Unit.CALENDAR_DAYS), (8, Unit.WEEKS), (2, Unit.MONTHS), (48, Unit.HOURS)]
+
+
+@pytest.mark.parametrize("amount, unit", PERIODS)
+def test_a_remembered_deadline_is_the_one_a_fresh_calendar_computes(amount, unit):
+    """Across the spring change and Easter, every 37 minutes: a spec remembers day-based
+    deadlines by local date and working intervals by day, and must answer as if it didn't."""
+    spec, start = _fresh_uk(), utc(2026, 3, 25, 0, 7)
+    while start < utc(2026, 4, 10):
+        assert add_period(spec, start, amount, unit) == add_period(_fresh_uk(), start, amount, unit), start
+        assert add_working_time(spec, start, hours(20)) == add_working_time(_fresh_uk(), start, hours(20)), start
+        start += timedelta(minutes=37)
