@@ -23,6 +23,7 @@ import multiprocessing
 import operator
 import os
 import random
+import shutil
 import sys
 import time
 import uuid
@@ -724,6 +725,8 @@ def main():
     os.environ.setdefault("AUDIT_SEAL_DIR", str(seal_dir(name)))
     if args.recreate and not args.after_only:
         _recreate_database(url, name)
+        if os.environ["AUDIT_SEAL_DIR"] == str(seal_dir(name)):  # the dropped database's seals go with it
+            shutil.rmtree(seal_dir(name), ignore_errors=True)
     import django
 
     django.setup()
