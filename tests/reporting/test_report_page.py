@@ -75,9 +75,9 @@ def test_the_csv_holds_every_figure_of_the_page(client, supervisor, october):
 def test_the_page_costs_the_same_queries_however_many_complaints(client, supervisor, october, django_assert_num_queries):
     client.force_login(supervisor)
     client.get(REPORT, OCTOBER)  # warm the session and the content types
-    # session, user, the user's permissions (2), the team choices, the two roll-up totals, the weeks, the two
-    # step statistics, the overdue counts, root causes, incidents, the regimes' names: 14
-    with django_assert_num_queries(14):
+    # session, user, the user's permissions (2), the team choices, the roll-up totals of both bases, the weeks,
+    # the two step statistics, the overdue counts, root causes, incidents, the regimes' names: 13
+    with django_assert_num_queries(13):
         assert client.get(REPORT, OCTOBER).status_code == 200
 
 
