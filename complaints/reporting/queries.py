@@ -135,7 +135,9 @@ def _overdue_now(filters: Filters) -> dict:
         "SUM(CASE WHEN acknowledged_at IS NULL AND acknowledgement_due_at < %s THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN decided_at IS NULL AND investigation_due_at < %s THEN 1 ELSE 0 END), "
         "SUM(CASE WHEN decided_at IS NULL AND decision_due_at < %s THEN 1 ELSE 0 END) "
-        f"FROM reporting_complaintfact WHERE {where} AND state NOT IN ('closed', 'archived')",
+        # The condition of the partial index fact_open (models.OPEN_STEPS), so the count reads only it.
+        f"FROM reporting_complaintfact WHERE {where} AND (acknowledged_at IS NULL OR decided_at IS NULL) "
+        "AND state NOT IN ('closed', 'archived')",
         [now, now, now, *params],
     )[0]
     return dict(zip(STEPS, (int(value or 0) for value in row), strict=True))
