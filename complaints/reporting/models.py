@@ -92,6 +92,10 @@ class IncidentLink(models.Model):
         return f"{self.complaint_id} in {self.incident_id}"
 
 
+# Facts of open complaints with a step not yet taken: the only ones that can be overdue now.
+OPEN_STEPS = (Q(acknowledged_at__isnull=True) | Q(decided_at__isnull=True)) & ~Q(state__in=["closed", "archived"])
+
+
 class ComplaintFact(models.Model):
     """One complaint, flattened for reporting. Step limits (`*_due_at`) are the deadlines that
     applied when the step was taken; `*_seconds` the time the step took."""
@@ -135,6 +139,12 @@ class ComplaintFact(models.Model):
                 fields=["decided_on", "decision_team_id"], include=["investigation_seconds", "decision_seconds"], name="fact_decided"
             ),
             models.Index(fields=["category", "subcategory", "-decided_at"], name="fact_similar", condition=Q(decided_at__isnull=False)),
+            # "Overdue now" reads only open complaints with a step still to take (a sixth of the facts), by index only.
+            models.Index(
+                fields=["received_on", "team_id"], name="fact_open",
+                include=["acknowledged_at", "acknowledgement_due_at", "decided_at", "investigation_due_at", "decision_due_at"],
+                condition=OPEN_STEPS,
+            ),
         ]  # fmt: skip
 
     def __str__(self):

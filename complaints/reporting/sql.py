@@ -1,6 +1,8 @@
 """The few expressions PostgreSQL and SQLite spell differently, and a way to run SQL."""
 
-from django.db import connection
+from contextlib import contextmanager
+
+from django.db import connection, transaction
 
 
 def is_postgres() -> bool:
@@ -34,6 +36,18 @@ def fetch(statement: str, params=()) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return cursor.fetchall()
+
+
+@contextmanager
+def local_settings(**settings: str):
+    """Run the block in a transaction with these PostgreSQL settings (SET LOCAL: they end with
+    the transaction, so a pooled connection goes back with its own). Nothing on SQLite."""
+    if not is_postgres():
+        yield
+        return
+    with transaction.atomic(savepoint=False):
+        fetch("SELECT " + ", ".join(["set_config(%s, %s, true)"] * len(settings)), [v for item in settings.items() for v in item])
+        yield
 
 
 def empty(table: str) -> None:

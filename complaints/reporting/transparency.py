@@ -74,10 +74,10 @@ class Transparency:
 
 
 def transparency(quarter: Quarter) -> Transparency:
-    """Three queries: the two roll-up totals and the median over the facts."""
+    """Two queries: the roll-up totals and the median over the facts."""
     filters = Filters(quarter.start, quarter.end)
-    received = _rollup_totals("received", filters)
-    decided = _rollup_totals("decided", filters).get("total", {}).get("", {})
+    totals = _rollup_totals(filters)
+    received, decided = totals["received"], totals["decided"].get("total", {}).get("", {})
     volumes = {str(label): received.get("category", {}).get(code, {}).get("count", 0) for code, label in Category.choices}
     volume_cells, received_total = suppress(volumes)
     count = decided.get("count", 0)
