@@ -52,8 +52,8 @@ def test_the_filing_form_costs_the_same_for_one_or_many_help_articles(
 ):
     _help_articles(articles)
     _complaints_of(carol, articles)
-    # session, user, the customer profile (e-mail confirmed?), the help articles
-    with django_assert_num_queries(4):
+    # session, the user with the customer profile (e-mail confirmed?), the help articles
+    with django_assert_num_queries(3):
         response = carol_client.get(reverse("portal:complaint-new"))
     assert response.status_code == 200
     assert "How to 0" in response.content.decode()
