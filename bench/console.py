@@ -64,6 +64,9 @@ def serve(base_url: str, workers: int):
         "DEBUG": "false", "SECRET_KEY": os.environ.get("SECRET_KEY", BENCH_SECRET_KEY), "ALLOWED_HOSTS": f"{host},localhost",
         "SECURE_SSL_REDIRECT": "false", "REDRESS_STAFF_REQUIRE_2FA": "false", "REDRESS_VAR_DIR": str(var),
         "LOG_LEVEL": "WARNING",
+        # As in production: each worker keeps its connections in psycopg's pool. (The bench's own
+        # processes turn the pool off for themselves; that must not reach the server.)
+        "DATABASE_POOL": "true",
     }  # fmt: skip
     seal_key = ROOT / "var" / "audit_seal_key"  # the key the data was sealed with (config.settings)
     if "AUDIT_SEAL_KEY" not in env and seal_key.exists():

@@ -109,6 +109,7 @@ def _environment(var_dir: Path, use_redis: bool) -> dict:
         "DEBUG": "false", "SECURE_SSL_REDIRECT": "false", "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost", "REDRESS_VAR_DIR": str(var_dir), "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DATABASE_POOL": "true",  # as in production, whatever the calling bench set for itself
     })  # fmt: skip
     if use_redis:
         env.update({"CACHE_URL": REDIS_CACHE, "CELERY_BROKER_URL": REDIS_BROKER})
