@@ -9,7 +9,8 @@ One command, nothing else to start. It
   1. (re)creates the database redress_intake_bench and migrates it (PostgreSQL at
      127.0.0.1:5432, user postgres; fsync and synchronous_commit must be on, and are checked);
   2. makes --customers customers with confirmed e-mail addresses and a signed-in session each
-     (written straight to the session table before the run, so sign-in is not measured);
+     (written before the run where sign-in would write them: the session table, and the cache
+     when sessions are cached — so sign-in is not measured);
   3. starts gunicorn with --workers sync workers, DEBUG off, Redis for the cache (rate limits
      shared across workers, as in production) and the Celery broker when Redis answers;
   4. for --seconds, keeps --connections connections busy POSTing the filing form
@@ -133,6 +134,9 @@ def _recreate_database(env: dict) -> None:
 _MAKE_CUSTOMERS = r"""
 import sys
 from datetime import timedelta
+from importlib import import_module
+from django.conf import settings
+from django.core.cache import caches
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -158,6 +162,10 @@ for user in users:
     sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
     keys.append(key)
 Session.objects.bulk_create(sessions)
+engine = import_module(settings.SESSION_ENGINE)
+if hasattr(engine, "KEY_PREFIX"):  # cached_db: a sign-in writes the session to the cache too
+    datas = [store.decode(session.session_data) for session in sessions]
+    caches[settings.SESSION_CACHE_ALIAS].set_many({engine.KEY_PREFIX + key: data for key, data in zip(keys, datas)}, 86400)
 print("\n".join(keys))
 """
 

@@ -36,6 +36,7 @@ def _args():
     parser.add_argument("--profile", type=int, default=0, help="print this many of cProfile's costliest functions")
     parser.add_argument("--sql", action="store_true", help="print the statements of one filing")
     parser.add_argument("--reuse", action="store_true", help="keep the database from the last run")
+    parser.add_argument("--dump", help="with --profile: also save cProfile's stats to this file (pstats)")
     return parser.parse_args()
 
 
@@ -116,6 +117,8 @@ def main() -> None:
           f"CPU in PostgreSQL, {wall / args.filings * 1000:.2f} ms wall each")
     if profiler:
         stats = pstats.Stats(profiler)
+        if args.dump:
+            stats.dump_stats(args.dump)
         print(f"{stats.total_calls / args.filings:.0f} function calls per filing")
         stats.sort_stats("cumulative").print_stats(args.profile)
         stats.sort_stats("tottime").print_stats(args.profile)

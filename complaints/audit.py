@@ -19,10 +19,12 @@ from uuid import UUID
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import rows
 from .models import AuditChain, AuditEvent, Complaint
 
 FORMAT_VERSION = 1
 GENESIS_HASH = "0" * 64
+HEAD = ("head_seq", "head_hash")  # the chain columns each append moves
 
 
 def _encode(value):
@@ -87,7 +89,9 @@ def chain_hash(prev_hash: str, payload: dict) -> str:
 
 
 def open_chain(complaint: Complaint) -> AuditChain:
-    return AuditChain.objects.create(complaint=complaint, head_hash=GENESIS_HASH)
+    chain = AuditChain(complaint=complaint, head_hash=GENESIS_HASH)
+    rows.insert(chain)
+    return chain
 
 
 def audit_append(
@@ -120,8 +124,8 @@ def open_chain_with(complaint: Complaint, entries: list[Entry]) -> AuditChain:
     for entry in entries:
         data = json.loads(canonical(entry.data or {}))
         events.append(_next_event(chain, complaint, entry.at, entry.actor, entry.action, entry.from_state, entry.to_state, data))
-    AuditEvent.objects.bulk_create(events)
-    chain.save(update_fields=["head_seq", "head_hash"])
+    rows.insert(*events)
+    rows.update(chain, HEAD)
     return chain
 
 
@@ -132,8 +136,8 @@ def _append(complaint, actor, action, from_state, to_state, data) -> AuditEvent:
     chains = AuditChain.objects.select_for_update()
     chain = chains.get(complaint=complaint) if complaint else chains.get(is_system=True)
     event = _next_event(chain, complaint, timezone.now(), actor, action, from_state, to_state, data)
-    event.save(force_insert=True)
-    chain.save(update_fields=["head_seq", "head_hash"])
+    rows.insert(event)
+    rows.update(chain, HEAD)
     return event
 
 

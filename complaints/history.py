@@ -9,7 +9,7 @@ statement that copies the row in the database, so its values are not sent back a
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
+from functools import cache, cached_property
 
 from django.db import connection
 from simple_history.manager import HistoryDescriptor
@@ -59,41 +59,40 @@ def tracked_values(instance) -> dict:
 
 def history_rows(instance, snapshots: list[Snapshot]) -> None:
     """Write the snapshots of a saved row as its history rows, in one INSERT … SELECT."""
-    History = type(instance).history.model
-    tracked = [field.column for field in History.tracked_fields]
-    parts, params = [], []
-    for snapshot in snapshots:
-        select, values = _snapshot_select(instance, History, tracked, snapshot)
-        parts.append(select)
-        params += values
-    columns = ", ".join(map(connection.ops.quote_name, [*tracked, *_HISTORY_COLUMNS]))
+    model = type(instance)
+    History = model.history.model
+    overrides = [tuple(model._meta.get_field(name) for name in snapshot.differences) for snapshot in snapshots]
+    params = []
+    for snapshot, fields in zip(snapshots, overrides, strict=True):
+        params += [field.get_db_prep_save(snapshot.differences[field.attname], connection) for field in fields]
+        values = (snapshot.at, "+" if snapshot.created else "~", snapshot.user.pk if snapshot.user else None, snapshot.reason[:100])
+        params += [field.get_db_prep_save(value, connection) for field, value in zip(_history_fields(History), values, strict=True)]
+        params.append(instance.pk)
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {connection.ops.quote_name(History._meta.db_table)} ({columns}) {' UNION ALL '.join(parts)}", params)
+        cursor.execute(_history_sql(model, History, tuple(overrides), connection.vendor), params)
 
 
 _HISTORY_COLUMNS = ("history_date", "history_type", "history_user_id", "history_change_reason")
 
 
-def _snapshot_select(instance, History, tracked: list[str], snapshot: Snapshot) -> tuple[str, list]:
-    model = type(instance)
-    quote, params, expressions = connection.ops.quote_name, [], []
-    by_column = {model._meta.get_field(name).column: (model._meta.get_field(name), value) for name, value in snapshot.differences.items()}
-    for column in tracked:
-        if column in by_column:
-            field, value = by_column[column]
-            expressions.append(_placeholder(field))
-            params.append(field.get_db_prep_save(value, connection))
-        else:
-            expressions.append(quote(column))
-    history = {"history_date": snapshot.at, "history_type": "+" if snapshot.created else "~",
-               "history_user_id": snapshot.user.pk if snapshot.user else None,
-               "history_change_reason": snapshot.reason[:100]}  # fmt: skip
-    for column, value in history.items():
-        expressions.append(_placeholder(History._meta.get_field(column)))
-        params.append(History._meta.get_field(column).get_db_prep_save(value, connection))
-    table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
-    params.append(instance.pk)
-    return f"SELECT {', '.join(expressions)} FROM {table} WHERE {pk} = %s", params
+@cache
+def _history_fields(History) -> tuple:
+    return tuple(History._meta.get_field(column) for column in _HISTORY_COLUMNS)
+
+
+@cache
+def _history_sql(model, History, overrides: tuple[tuple, ...], vendor: str) -> str:
+    """The INSERT … SELECT for snapshots overriding these fields, built once per shape."""
+    quote = connection.ops.quote_name
+    tracked = [field.column for field in History.tracked_fields]
+    selects = []
+    for fields in overrides:
+        by_column = {field.column: field for field in fields}
+        expressions = [_placeholder(by_column[column]) if column in by_column else quote(column) for column in tracked]
+        expressions += [_placeholder(field) for field in _history_fields(History)]
+        selects.append(f"SELECT {', '.join(expressions)} FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} = %s")
+    columns = ", ".join(map(quote, [*tracked, *_HISTORY_COLUMNS]))
+    return f"INSERT INTO {quote(History._meta.db_table)} ({columns}) {' UNION ALL '.join(selects)}"
 
 
 def _placeholder(field) -> str:

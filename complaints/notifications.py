@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
 
+from . import rows
 from .models import Complaint, Notification
 
 
@@ -33,7 +34,7 @@ def notification_queue(
     )  # fmt: skip
     if not render_when_sent:
         _render_into(notification, context or {})
-    notification.save(force_insert=True)
+    rows.insert(notification)
     from .tasks import send_notification
 
     transaction.on_commit(partial(send_notification.delay, notification.pk))

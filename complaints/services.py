@@ -21,7 +21,7 @@ from django_fsm import TransitionNotAllowed, can_proceed
 
 from accounts.models import ConflictOfInterest, Team
 
-from . import policies
+from . import policies, rows
 from .audit import Entry, audit_append, digest, open_chain_with
 from .choices import (
     INFORMATIONAL_REMEDIES,
@@ -393,10 +393,8 @@ def _file(customer, filing: Filing, evidence_files, filed_by, intake_key, power_
     _check_and_call(complaint, "acknowledge")  # in memory: the row is written once, at `triage`
     _insert(complaint)  # a double submit's second INSERT fails on intake_key: see complaint_file
     filed = Snapshot(complaint.received_at, filed_by or customer, "file", differences(complaint, as_filed), created=True)
-    ComplaintIdentifier.objects.bulk_create(
-        ComplaintIdentifier(complaint=complaint, kind=kind, network=network, value=value)
-        for kind, network, value in identifiers
-    )
+    if identifiers:
+        rows.insert(*(ComplaintIdentifier(complaint=complaint, kind=kind, network=network, value=value) for kind, network, value in identifiers))
     uploader = filed_by or customer
     evidence_ids = [
         _store_evidence(complaint, upload, checked, uploader, purpose=purpose).pk
@@ -421,11 +419,7 @@ def _new_complaint(customer, filed_by, filing: Filing, fields: dict, intake_key)
 def _insert(complaint: Complaint) -> None:
     """INSERT the new complaint, once, at `triage`; its two history rows are written together."""
     complaint.version += 1  # as if saved at `received` and again at `triage`
-    complaint.skip_history_when_saving = True
-    try:
-        complaint.save(force_insert=True)
-    finally:
-        del complaint.skip_history_when_saving
+    rows.insert(complaint)
 
 
 def _already_filed(customer, intake_key: str) -> Complaint:

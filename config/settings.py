@@ -161,6 +161,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHES = {"default": _parsed("CACHE_URL", env.cache_url, "locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # one client per pool, not per operation
+    # Sessions are read from the shared cache and written through to the database: a signed-in
+    # request no longer queries the session table. Not with a per-process cache, where a
+    # session ended in one worker would live on in another's copy.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 globals().update(_parsed("EMAIL_URL", env.email_url, "consolemail://"))  # EMAIL_BACKEND, EMAIL_HOST, …
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Redress <complaints@redress.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL

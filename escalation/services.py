@@ -17,7 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from accounts.models import Team
-from complaints import policies
+from complaints import policies, rows
 from complaints.audit import audit_append, digest
 from complaints.choices import AppealOutcome, Channel, Priority, RemedyState, State
 from complaints.exceptions import WrongState
@@ -87,7 +87,10 @@ def clocks_recompute(
     clock.sla_policy_id, clock.regime_rule_id, clock.sla_paused_at = sla.policy_id, regime.rule_id, paused_at
     clock.revision += 1
     clock.updated_at = now
-    clock.save(force_insert=created)
+    if created:
+        rows.insert(clock)
+    else:
+        clock.save()
     complaint.clock = clock
     _settle_queue(complaint)
     return clock

@@ -12,9 +12,11 @@ import threading
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from decimal import Decimal
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 
 from .calendar import CalendarSpec, Unit
 from .models import BusinessCalendar, ConfigurationVersion, Regime, SlaPolicy
@@ -87,7 +89,7 @@ _lock = threading.Lock()
 def configuration() -> Configuration:
     """The current configuration: this process's copy while its token is current."""
     global _cached
-    token = ConfigurationVersion.objects.filter(pk=1).values_list("token", flat=True).first()
+    token = _current_token()
     cached = _cached
     if token is not None and cached is not None and cached[0] == token:
         return cached[1]
@@ -96,6 +98,21 @@ def configuration() -> Configuration:
         with _lock:
             _cached = (token, loaded)
     return loaded
+
+
+def _current_token():
+    """ConfigurationVersion's token, or None before the first edit. Asked on every filing and
+    transition, so in a statement compiled once rather than through a queryset each time."""
+    with connection.cursor() as cursor:
+        cursor.execute(_token_sql())
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@cache
+def _token_sql() -> str:
+    meta, quote = ConfigurationVersion._meta, connection.ops.quote_name
+    return f"SELECT {quote(meta.get_field('token').column)} FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = 1"
 
 
 class TermsLoader:

@@ -55,3 +55,18 @@ def test_a_bad_value_stops_start_up_naming_the_variable(tmp_path, name, value):
     assert result.returncode != 0
     assert name in result.stderr
     assert "ImproperlyConfigured" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "cache_url, engine",
+    [
+        ("redis://127.0.0.1:6379/1", "django.contrib.sessions.backends.cached_db"),
+        ("locmemcache://", "django.contrib.sessions.backends.db"),
+    ],
+)
+def test_sessions_are_cached_only_in_a_cache_every_worker_shares(tmp_path, cache_url, engine):
+    """A session signed out in one worker must not live on in another worker's own cache."""
+    show = "from django.conf import settings; print(settings.SESSION_ENGINE)"
+    result = manage("shell", "-c", show, env={"CACHE_URL": cache_url}, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == engine  # after shell's own import notice
