@@ -319,11 +319,13 @@ def run_load(port: int, sessions: list[str], connections: int, warmup: float, se
         load.counting = True
         started = time.perf_counter()
         cpu_before = {name: _cpu_seconds(pids) for name, pids in processes.items()}
+        client_before = time.process_time()
     time.sleep(seconds)
     with load.lock:
         load.counting = False
         elapsed = time.perf_counter() - started
         cpu = {name: _cpu_seconds(pids) - cpu_before[name] for name, pids in processes.items()}
+        client = time.process_time() - client_before
         filed, latencies, failures = load.filed, sorted(load.latencies), dict(load.failures)
     load.stop.set()
     for thread in threads:
@@ -334,6 +336,7 @@ def run_load(port: int, sessions: list[str], connections: int, warmup: float, se
         "p50_ms": percentile(0.50), "p95_ms": percentile(0.95), "p99_ms": percentile(0.99),
         "mean_ms": statistics.fmean(latencies) * 1000 if latencies else 0,
         "cpu_ms": {name: used / max(filed, 1) * 1000 for name, used in cpu.items()},
+        "client_cpu_ms": client / max(filed, 1) * 1000,
     }  # fmt: skip
 
 
@@ -436,6 +439,7 @@ def report(args, result, records, pgbench, durability, use_redis) -> None:
     ceiling = (os.cpu_count() or 1) * 1000 / per_complaint if per_complaint else 0
     print(f"| CPU per complaint | gunicorn {cpu['gunicorn']:.1f} ms + PostgreSQL {cpu['postgres']:.1f} ms = {per_complaint:.1f} ms "
           f"→ at most {ceiling:.0f}/s on {os.cpu_count()} cores |")  # fmt: skip
+    print(f"| CPU per complaint of this load generator (same machine, not counted above) | {result['client_cpu_ms']:.1f} ms |")
     if pgbench:
         print(f"| PostgreSQL `{pgbench['command']}` | {pgbench['tps']:.0f} tps, {pgbench['latency_ms']:.2f} ms average |")
     print(f"| PostgreSQL durability | fsync={durability['fsync']}, synchronous_commit={durability['synchronous_commit']}, "

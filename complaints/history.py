@@ -15,6 +15,8 @@ from django.db import connection
 from simple_history.manager import HistoryDescriptor
 from simple_history.models import HistoricalRecords as _HistoricalRecords
 
+from . import rows
+
 
 class _BuiltOnceHistoryDescriptor(HistoryDescriptor):
     @cached_property
@@ -68,8 +70,8 @@ def history_rows(instance, snapshots: list[Snapshot]) -> None:
         values = (snapshot.at, "+" if snapshot.created else "~", snapshot.user.pk if snapshot.user else None, snapshot.reason[:100])
         params += [field.get_db_prep_save(value, connection) for field, value in zip(_history_fields(History), values, strict=True)]
         params.append(instance.pk)
-    with connection.cursor() as cursor:
-        cursor.execute(_history_sql(model, History, tuple(overrides), connection.vendor), params)
+    shape, vendor = tuple(overrides), connection.vendor
+    rows.insert_select(instance, lambda source: _history_sql(model, History, shape, vendor, source), params)
 
 
 _HISTORY_COLUMNS = ("history_date", "history_type", "history_user_id", "history_change_reason")
@@ -81,8 +83,9 @@ def _history_fields(History) -> tuple:
 
 
 @cache
-def _history_sql(model, History, overrides: tuple[tuple, ...], vendor: str) -> str:
-    """The INSERT … SELECT for snapshots overriding these fields, built once per shape."""
+def _history_sql(model, History, overrides: tuple[tuple, ...], vendor: str, source: str) -> str:
+    """The INSERT … SELECT for snapshots overriding these fields, built once per shape, reading
+    the row from `source` (its table, or the INSERT that writes it: complaints.rows)."""
     quote = connection.ops.quote_name
     tracked = [field.column for field in History.tracked_fields]
     selects = []
@@ -90,7 +93,7 @@ def _history_sql(model, History, overrides: tuple[tuple, ...], vendor: str) -> s
         by_column = {field.column: field for field in fields}
         expressions = [_placeholder(by_column[column]) if column in by_column else quote(column) for column in tracked]
         expressions += [_placeholder(field) for field in _history_fields(History)]
-        selects.append(f"SELECT {', '.join(expressions)} FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} = %s")
+        selects.append(f"SELECT {', '.join(expressions)} FROM {source} WHERE {quote(model._meta.pk.column)} = %s")
     columns = ", ".join(map(quote, [*tracked, *_HISTORY_COLUMNS]))
     return f"INSERT INTO {quote(History._meta.db_table)} ({columns}) {' UNION ALL '.join(selects)}"
 

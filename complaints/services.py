@@ -393,14 +393,16 @@ def _file(customer, filing: Filing, evidence_files, filed_by, intake_key, power_
     _check_and_call(complaint, "acknowledge")  # in memory: the row is written once, at `triage`
     _insert(complaint)  # a double submit's second INSERT fails on intake_key: see complaint_file
     filed = Snapshot(complaint.received_at, filed_by or customer, "file", differences(complaint, as_filed), created=True)
-    if identifiers:
-        rows.insert(*(ComplaintIdentifier(complaint=complaint, kind=kind, network=network, value=value) for kind, network, value in identifiers))
     uploader = filed_by or customer
     evidence_ids = [
         _store_evidence(complaint, upload, checked, uploader, purpose=purpose).pk
         for upload, checked, purpose in checked_files
     ]
-    _record_filing(complaint, filed, uploader, identifiers, evidence_ids)
+    # Everything else the filing writes only writes: on PostgreSQL it goes as one statement.
+    with rows.together(Notification, AuditChain):
+        if identifiers:
+            rows.insert(*(ComplaintIdentifier(complaint=complaint, kind=kind, network=network, value=value) for kind, network, value in identifiers))
+        _record_filing(complaint, filed, uploader, identifiers, evidence_ids)
     if complaint.category == Category.ACCOUNT_SECURITY and complaint.funds_at_risk:
         complaint = _security_fast_path(complaint)
     return complaint

@@ -4,13 +4,16 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from complaints import rows, services
 from complaints.choices import State
+from complaints.history import Snapshot, history_rows
 from complaints.models import Complaint, ComplaintIdentifier, Notification
 from escalation.models import ComplaintClock
+from tests.factories import ComplaintFactory
 
 
 def _stored(instance) -> dict:
@@ -94,3 +97,79 @@ def test_the_statement_is_built_once_per_shape(complaint_in, count):
     rows.insert(*(make(n + 10) for n in range(count)))
 
     assert rows._insert_sql.cache_info().hits == before + 1
+
+
+# --- together(): one statement on PostgreSQL ---------------------------------------------------------
+
+
+def _acknowledgement(complaint) -> Notification:
+    return Notification(complaint=complaint, to_email="alice@example.test", kind=Notification.Kind.ACKNOWLEDGEMENT, language="en")
+
+
+def test_rows_written_together_reach_the_database_in_one_statement(complaint_in, django_assert_num_queries):
+    complaint = complaint_in(State.TRIAGE, with_clock=False)
+    notification = _acknowledgement(complaint)
+    identifiers = [ComplaintIdentifier(complaint=complaint, kind="order_id", value=f"TOGETHER-{n}") for n in range(2)]
+    postgres = connection.vendor == "postgresql"
+
+    # On PostgreSQL: the reserved key, then one WITH of three INSERTs; elsewhere one per table.
+    with django_assert_num_queries(2 if postgres else 3):
+        with rows.together(Notification):
+            rows.insert(notification)
+            assert notification.pk is not None  # reserved: rows built later may refer to it
+            rows.insert(*identifiers)
+            rows.insert(ComplaintClock(complaint=complaint))
+
+    assert Notification.objects.filter(pk=notification.pk, complaint=complaint).exists()
+    assert ComplaintClock.objects.filter(pk=complaint.pk).exists()
+    stored = dict(ComplaintIdentifier.objects.filter(complaint=complaint).values_list("pk", "value"))
+    assert stored == {identifier.pk: identifier.value for identifier in identifiers}  # keys set at the end
+
+
+def test_a_row_updated_while_queued_is_written_with_its_last_values(complaint_in):
+    complaint = complaint_in(State.TRIAGE)
+    notification = _acknowledgement(complaint)
+
+    with rows.together(Notification):
+        rows.insert(notification)
+        notification.subject = "Filed"
+        rows.update(notification, ("subject",))
+
+    assert Notification.objects.get(pk=notification.pk).subject == "Filed"
+
+
+def test_a_failure_inside_the_block_writes_nothing(complaint_in):
+    complaint = complaint_in(State.TRIAGE)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        with rows.together(Notification):
+            rows.insert(_acknowledgement(complaint))
+            raise RuntimeError("refused")
+
+    assert not Notification.objects.filter(complaint=complaint).exists()
+
+
+def test_a_history_row_can_copy_a_row_queued_in_the_same_statement(alice):
+    complaint = ComplaintFactory.build(customer=alice, state=State.TRIAGE, reference="CMP-2026-0777777")
+    snapshot = Snapshot(complaint.received_at, alice, "file", created=True)
+
+    with rows.together(Complaint):
+        rows.insert(complaint)
+        history_rows(complaint, [snapshot])
+
+    (row,) = complaint.history.all()
+    assert (row.reference, row.state, row.history_type, row.history_user_id) == ("CMP-2026-0777777", State.TRIAGE, "+", alice.pk)
+
+
+def test_a_statement_bound_here_quotes_its_values_as_psycopg_does(complaint_in):
+    """Values go into the WITH's text by psycopg's own literals: quotes, NUL-free text and JSON survive."""
+    complaint = complaint_in(State.TRIAGE)
+    notification = _acknowledgement(complaint)
+    notification.subject = "It's 100% \"broken\"; DROP TABLE x; --"
+    notification.context = {"quote": "l'été", "nested": [1, None, True]}
+
+    with rows.together():
+        rows.insert(notification)
+
+    stored = Notification.objects.get(pk=notification.pk)
+    assert (stored.subject, stored.context) == (notification.subject, notification.context)
