@@ -5,7 +5,6 @@ locking, saving, auditing and side effects belong to the service functions in se
 which are the only callers of these methods.
 """
 
-import secrets
 import uuid
 from datetime import timedelta
 
@@ -40,10 +39,6 @@ from .history import HistoricalRecords
 AMOUNT = {"max_digits": 38, "decimal_places": 18}
 # Plain strings, so index conditions in migrations don't depend on the enum.
 OPEN_STATE_VALUES = [state.value for state in OPEN_STATES]
-
-
-def _new_reply_token() -> str:
-    return secrets.token_urlsafe(18)
 
 
 class ComplaintQuerySet(models.QuerySet):
@@ -83,7 +78,6 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     funds_at_risk = models.BooleanField(default=False)
     language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
-    reply_token = models.CharField(max_length=32, unique=True, default=_new_reply_token, editable=False)
     represented_person = models.CharField(
         _("filed on behalf of"),
         max_length=200,
