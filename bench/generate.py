@@ -334,7 +334,6 @@ class Generator:
             "funds_at_risk": False,
             "language": "zh-hans" if rng.random() < 0.25 else "en",
             "received_at": received_at,
-            "reply_token": uuid.UUID(int=rng.getrandbits(128)).hex[:24],
             "state": final,
             "priority": rng.choice(["P1", "P2", "P3", "P3", "P3", "P4"]) if team else "",
             "team_id": team,

@@ -111,7 +111,7 @@ def _generate(cursor, count: int, due_every: int, customer, agent) -> None:
         "reference": "'CMP-2025-' || lpad(g::text, 7, '0')", "customer_id": str(customer.pk), "channel": "'web'",
         "category": "'trade_dispute'", "subcategory": "'delayed_fill'", "summary": "'Order filled late #' || g",
         "description": "'My limit order filled late.'", "funds_at_risk": "false", "language": "'en'",
-        "received_at": "%(now)s - (20 + g %% 40) * interval '1 day'", "reply_token": "md5(g::text)",
+        "received_at": "%(now)s - (20 + g %% 40) * interval '1 day'",
         "state": "'investigating'", "priority": "'P3'", "team_id": str(team), "assignee_id": str(agent.pk),
         "legal_hold": "false", "version": "2", "updated_at": "%(now)s", "acknowledged_at": "%(now)s - (20 + g %% 40) * interval '1 day'",
         "investigation_started_at": "%(now)s - (20 + g %% 40) * interval '1 day'",

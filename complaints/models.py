@@ -5,7 +5,6 @@ locking, saving, auditing and side effects belong to the service functions in se
 which are the only callers of these methods.
 """
 
-import secrets
 import uuid
 from datetime import timedelta
 
@@ -40,10 +39,9 @@ from .history import HistoricalRecords
 AMOUNT = {"max_digits": 38, "decimal_places": 18}
 # Plain strings, so index conditions in migrations don't depend on the enum.
 OPEN_STATE_VALUES = [state.value for state in OPEN_STATES]
-
-
-def _new_reply_token() -> str:
-    return secrets.token_urlsafe(18)
+# Set late in a complaint's life or only for some, so NULL on most rows: each gets a partial index
+# without the NULLs (see Complaint.Meta), and filing a complaint writes to none of them.
+MOSTLY_NULL_LINKS = ["filed_by", "decider", "approver", "appeal_reviewer", "duplicate_of"]
 
 
 class ComplaintQuerySet(models.QuerySet):
@@ -56,9 +54,9 @@ class ComplaintQuerySet(models.QuerySet):
 
 class Complaint(ConcurrentTransitionMixin, models.Model):
     # --- Intake: what the customer tells us (MiCA's complaint template) ----------------------
-    reference = models.CharField(max_length=16, unique=True, editable=False)
+    reference = models.CharField(max_length=16, editable=False)  # unique: Meta.constraints
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="complaints"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="complaints", db_index=False
     )
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -66,6 +64,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="complaints_filed",
+        db_index=False,
         help_text=_("A representative or agent who filed for the customer, if not the customer."),
     )
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.WEB)
@@ -83,7 +82,6 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     funds_at_risk = models.BooleanField(default=False)
     language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
-    reply_token = models.CharField(max_length=32, unique=True, default=_new_reply_token, editable=False)
     represented_person = models.CharField(
         _("filed on behalf of"),
         max_length=200,
@@ -92,7 +90,6 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     )
     intake_key = models.CharField(
         max_length=80,
-        unique=True,
         null=True,
         blank=True,
         editable=False,
@@ -100,7 +97,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     )
 
     # --- The lifecycle -----------------------------------------------------------------------
-    state = FSMField(default=State.RECEIVED, choices=State.choices, protected=True, db_index=True)
+    state = FSMField(default=State.RECEIVED, choices=State.choices, protected=True)
     return_state = models.CharField(max_length=32, blank=True, editable=False)
     acknowledged_at = models.DateTimeField(null=True, blank=True, editable=False)
     information_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -109,7 +106,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     # --- Triage ------------------------------------------------------------------------------
     priority = models.CharField(max_length=2, choices=Priority.choices, blank=True)
     team = models.ForeignKey(
-        "accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="complaints"
+        "accounts.Team", null=True, blank=True, on_delete=models.PROTECT, related_name="complaints", db_index=False
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -117,6 +114,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="assigned_complaints",
+        db_index=False,
     )
     investigation_started_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -127,10 +125,10 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     recourse = models.TextField(blank=True, help_text=_("The recourse open to the customer."))
     root_cause = models.CharField(max_length=64, blank=True)
     decider = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     approver = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     decided_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text=_("When a decision was last communicated.")
@@ -141,7 +139,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     # --- Appeal ------------------------------------------------------------------------------
     appealed_at = models.DateTimeField(null=True, blank=True, editable=False)
     appeal_reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     appeal_outcome = models.CharField(max_length=16, choices=AppealOutcome.choices, blank=True)
     appeal_decided_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -152,7 +150,7 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     # --- Archive -----------------------------------------------------------------------------
     closure_reason = models.CharField(max_length=16, choices=ClosureReason.choices, blank=True)
     duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates", db_index=False
     )
     closed_at = models.DateTimeField(null=True, blank=True, editable=False)
     reopened_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -162,7 +160,9 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    # The history is read by complaint (id), by date and by who made the change; the copies of
+    # the live table's other indexes simple-history would add only slow down every save.
+    history = HistoricalRecords(no_db_index=["received_at", "customer", "team", "assignee", *MOSTLY_NULL_LINKS])
     objects = ComplaintQuerySet.as_manager()
 
     class Meta:
@@ -174,7 +174,19 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
             ("reopen_complaint", "Can reopen a closed complaint"),
             ("place_legal_hold", "Can place and lift legal holds"),
         ]
+        constraints = [
+            models.UniqueConstraint(fields=["reference"], name="complaint_reference_unique"),
+            # Only where set: a complaint filed without a key adds nothing to this index. A second
+            # INSERT with the same key still fails, which complaint_file relies on.
+            models.UniqueConstraint(
+                fields=["intake_key"], name="complaint_intake_key_unique", condition=Q(intake_key__isnull=False)
+            ),
+        ]
+        # The foreign keys have no index of their own: customer, team and assignee lead the
+        # composite indexes here, and MOSTLY_NULL_LINKS get partial ones. Lookups are by exact
+        # value only, so no varchar_pattern_ops (_like) index on reference or state either.
         indexes = [
+            models.Index(fields=["state"], name="complaint_state"),
             models.Index(fields=["team", "state"], name="complaint_team_state"),
             models.Index(fields=["assignee", "state"], name="complaint_assignee_state"),
             models.Index(fields=["customer", "-received_at"], name="complaint_customer_recent"),
@@ -192,6 +204,10 @@ class Complaint(ConcurrentTransitionMixin, models.Model):
                 condition=Q(state__in=OPEN_STATE_VALUES),
             ),  # fmt: skip
             models.Index(fields=["team", "state", "-received_at", "-id"], name="complaint_team_state_recent"),
+            *(
+                models.Index(fields=[link], name=f"complaint_{link}", condition=Q(**{f"{link}__isnull": False}))
+                for link in MOSTLY_NULL_LINKS
+            ),
         ]
 
     def __str__(self):
@@ -434,7 +450,8 @@ class ReferenceCounter(models.Model):
 class ComplaintIdentifier(models.Model):
     """An order ID or transaction hash named in a complaint, normalised for exact search."""
 
-    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="identifiers")
+    # Served by identifier_once_per_complaint, which leads with it.
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="identifiers", db_index=False)
     kind = models.CharField(max_length=16, choices=IdentifierKind.choices)
     network = models.CharField(max_length=16, blank=True)
     value = models.CharField(max_length=128)
@@ -622,9 +639,10 @@ class AuditChain(models.Model):
 class AuditEvent(models.Model):
     """One link in a chain. Holds ids, codes, field names and digests — never free text."""
 
-    chain = models.ForeignKey(AuditChain, on_delete=models.PROTECT, related_name="events")
+    # Both foreign keys are served by the indexes in Meta, which lead with them.
+    chain = models.ForeignKey(AuditChain, on_delete=models.PROTECT, related_name="events", db_index=False)
     complaint = models.ForeignKey(
-        Complaint, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events"
+        Complaint, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_events", db_index=False
     )
     seq = models.PositiveBigIntegerField()
     at = models.DateTimeField()

@@ -21,7 +21,7 @@ from complaints.models import AuditChain, AuditEvent, Complaint, Remedy
 
 from .models import Erasure, LegalHold, Seal, SealedHead
 
-NOISE = {"version", "updated_at", "reply_token"}
+NOISE = {"version", "updated_at"}
 CHUNK = 2000
 
 

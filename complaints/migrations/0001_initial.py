@@ -4,10 +4,17 @@ import complaints.models
 import django.db.models.deletion
 import django.utils.timezone
 import django_fsm
+import secrets
 import simple_history.models
 import uuid
 from django.conf import settings
 from django.db import migrations, models
+
+
+def _new_reply_token() -> str:
+    # Was complaints.models._new_reply_token; kept here for this migration once the column went
+    # (0008_remove_complaint_reply_token).
+    return secrets.token_urlsafe(18)
 
 
 class Migration(migrations.Migration):
@@ -54,7 +61,7 @@ class Migration(migrations.Migration):
                 ('funds_at_risk', models.BooleanField(default=False)),
                 ('language', models.CharField(choices=[('en', 'English'), ('zh-hans', '简体中文')], default='en', max_length=8)),
                 ('received_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('reply_token', models.CharField(default=complaints.models._new_reply_token, editable=False, max_length=32, unique=True)),
+                ('reply_token', models.CharField(default=_new_reply_token, editable=False, max_length=32, unique=True)),
                 ('state', django_fsm.FSMField(choices=[('received', 'Received'), ('triage', 'Triage'), ('awaiting_customer', 'Awaiting customer'), ('investigating', 'Investigating'), ('awaiting_approval', 'Awaiting approval'), ('resolution_proposed', 'Resolution proposed'), ('resolved', 'Resolved'), ('appealed', 'Appealed'), ('closed', 'Closed'), ('archived', 'Archived')], db_index=True, default='received', max_length=50, protected=True)),
                 ('return_state', models.CharField(blank=True, editable=False, max_length=32)),
                 ('acknowledged_at', models.DateTimeField(blank=True, editable=False, null=True)),
@@ -149,7 +156,7 @@ class Migration(migrations.Migration):
                 ('funds_at_risk', models.BooleanField(default=False)),
                 ('language', models.CharField(choices=[('en', 'English'), ('zh-hans', '简体中文')], default='en', max_length=8)),
                 ('received_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('reply_token', models.CharField(db_index=True, default=complaints.models._new_reply_token, editable=False, max_length=32)),
+                ('reply_token', models.CharField(db_index=True, default=_new_reply_token, editable=False, max_length=32)),
                 ('state', django_fsm.FSMField(choices=[('received', 'Received'), ('triage', 'Triage'), ('awaiting_customer', 'Awaiting customer'), ('investigating', 'Investigating'), ('awaiting_approval', 'Awaiting approval'), ('resolution_proposed', 'Resolution proposed'), ('resolved', 'Resolved'), ('appealed', 'Appealed'), ('closed', 'Closed'), ('archived', 'Archived')], db_index=True, default='received', max_length=50, protected=True)),
                 ('return_state', models.CharField(blank=True, editable=False, max_length=32)),
                 ('acknowledged_at', models.DateTimeField(blank=True, editable=False, null=True)),
