@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.db import connections, router
 
+from config.database import prepared_cursor
+
 from .models import CustomerProfile
 
 
@@ -15,7 +17,7 @@ class ProfileModelBackend(ModelBackend):
     caches its absence, so asking for it costs no query either.
 
     The query is the one `select_related("customer_profile").get(pk=…)` sends, but built once
-    per process: the ORM compiled it again on every request, which cost more CPU than any other
+    per process (and prepared once per connection: config.database): the ORM compiled it again on every request, which cost more CPU than any other
     step of signing a request in. The rows go through the fields' own converters and
     `Model.from_db`, as the ORM's do (tests/accounts/test_backends.py holds them equal)."""
 
@@ -29,7 +31,7 @@ def _user_with_profile(user_id):
     alias = router.db_for_read(User)
     connection = connections[alias]
     sql, user_columns, profile_columns = _statement(alias)
-    with connection.cursor() as cursor:
+    with prepared_cursor(alias) as cursor:
         cursor.execute(sql, [User._meta.pk.get_db_prep_value(user_id, connection)])
         row = cursor.fetchone()
     if row is None:

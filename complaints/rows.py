@@ -7,7 +7,9 @@ are still prepared by the model's own fields (`pre_save`, `get_db_prep_save`), s
 exactly what save() would have stored, on PostgreSQL and SQLite alike.
 
 `together()` goes one step further on PostgreSQL: the rows inserted inside the block reach the
-server as one statement when it ends (a WITH of INSERTs), instead of one round trip each.
+server as one statement when it ends (a WITH of INSERTs), instead of one round trip each. Every
+statement here has a fixed text per shape and goes through config.database.prepared_cursor, so
+PostgreSQL prepares it once per connection instead of parsing and planning it each time.
 
 No model signals are sent. Use these only for rows whose history and audit the caller writes
 itself (the filing does: complaints.history, complaints.audit).
@@ -20,7 +22,8 @@ from functools import cache
 
 from django.db import connection
 from django_fsm import ConcurrentTransitionMixin
-from psycopg.adapt import Transformer
+
+from config.database import prepared_cursor
 
 
 def insert(*instances) -> None:
@@ -43,7 +46,7 @@ def update(instance, fields: tuple[str, ...]) -> None:
         return
     model_fields = [instance._meta.get_field(name) for name in fields]
     params = [field.get_db_prep_save(getattr(instance, field.attname), connection) for field in model_fields]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_update_sql(type(instance), fields, connection.vendor), [*params, instance.pk])
 
 
@@ -54,7 +57,7 @@ def insert_select(instance, sql_from: Callable[[str], str], params: list) -> Non
     if batch is not None:
         batch.add_statement(instance, sql_from, params)
         return
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql_from(_table(instance)), params)
 
 
@@ -90,7 +93,7 @@ def _insert_now(instances) -> None:
     with_pk = instances[0].pk is not None or not model._meta.pk.db_returning
     fields = _written_fields(model, with_pk)
     params = [value for instance in instances for value in _values(fields, instance)]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_insert_sql(model, connection.vendor, len(instances), with_pk), params)
         if not with_pk:
             for instance, (pk,) in zip(instances, cursor.fetchall(), strict=True):
@@ -145,7 +148,7 @@ def _reserve(models) -> dict:
     """One primary key for each model, from its sequence, in one statement."""
     if not models:
         return {}
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_reserve_sql(tuple(models)))
         return dict(zip(models, cursor.fetchone(), strict=True))
 
@@ -226,27 +229,12 @@ class _Together:
             return
         params = [value for part in self.parts for value in part.params()]
         keyless = [part for part in self.parts if isinstance(part, _Rows) and not part.with_pk]
-        with connection.cursor() as cursor:
-            cursor.execute(_bound(_together_sql(self), params))
+        with prepared_cursor() as cursor:
+            cursor.execute(_together_sql(self), params)
             returned = cursor.fetchall()
         keys = [pk for _part, pk in returned if pk is not None]
         for instance, pk in zip([i for part in keyless for i in part.instances], keys, strict=True):
             instance.pk = pk
-
-
-def _bound(sql: str, params: list) -> bytes:
-    """The statement with its values in it, as psycopg's client-side binding (Django's default on
-    PostgreSQL) sends it. psycopg parses a statement longer than 4 KB or with more than 50 values
-    again on every execution; the WITH is both, and its text is fixed, so its template is kept."""
-    literal = Transformer.from_context(connection.connection).as_literal
-    return _template(sql) % tuple(b"NULL" if value is None else literal(value) for value in params)
-
-
-@cache
-def _template(sql: str) -> bytes:
-    if "%" in sql.replace("%s", ""):
-        raise ValueError("a literal % in a statement bound here")
-    return sql.encode()
 
 
 def _together_sql(batch: _Together) -> str:

@@ -146,6 +146,10 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
             "timeout": 30,
         }
         _db["CONN_MAX_AGE"] = 0
+    # The hot path's statements (config.database.prepared_cursor) are prepared once per
+    # connection, on their second run. Off for a pooler that can't keep prepared statements
+    # (PgBouncer in transaction mode before 1.21): DATABASE_PREPARED_STATEMENTS=false.
+    _db.setdefault("OPTIONS", {})["prepare_threshold"] = 1 if _bool("DATABASE_PREPARED_STATEMENTS", True) else None
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions let the web process and the embedded worker queue for the write
     # lock instead of failing with "database is locked" when a read upgrades to a write.

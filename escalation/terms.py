@@ -18,6 +18,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection
 
+from config.database import prepared_cursor
+
 from .calendar import CalendarSpec, Unit
 from .models import BusinessCalendar, ConfigurationVersion, Regime, SlaPolicy
 
@@ -103,7 +105,7 @@ def configuration() -> Configuration:
 def _current_token():
     """ConfigurationVersion's token, or None before the first edit. Asked on every filing and
     transition, so in a statement compiled once rather than through a queryset each time."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_token_sql())
         row = cursor.fetchone()
     return row[0] if row else None

@@ -70,3 +70,12 @@ def test_sessions_are_cached_only_in_a_cache_every_worker_shares(tmp_path, cache
     result = manage("shell", "-c", show, env={"CACHE_URL": cache_url}, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == engine  # after shell's own import notice
+
+
+@pytest.mark.parametrize("switch, threshold", [(None, "1"), ("false", "None")])
+def test_prepared_statements_can_be_turned_off_for_a_pooler_that_cannot_keep_them(tmp_path, switch, threshold):
+    show = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS']['prepare_threshold'])"
+    env = {"DATABASE_URL": PRODUCTION["DATABASE_URL"], **({"DATABASE_PREPARED_STATEMENTS": switch} if switch else {})}
+    result = manage("shell", "-c", show, env=env, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == threshold

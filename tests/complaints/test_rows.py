@@ -74,6 +74,13 @@ def test_an_inserted_complaint_can_move_on(alice, agent):
     assert Complaint.objects.get(pk=complaint.pk).assignee == agent
 
 
+def _filing(number: int) -> services.Filing:
+    return services.Filing(
+        category="deposit_withdrawal", subcategory="withdrawal_missing", summary=f"Withdrawal {number} missing",
+        description="My withdrawal never arrived.", order_ids=(f"WD-{number:08d}",),
+    )  # fmt: skip
+
+
 def test_update_writes_only_the_named_fields(complaint_in):
     complaint = complaint_in(State.TRIAGE)
     notification = Notification(complaint=complaint, to_email="a@example.test", kind=Notification.Kind.REPLY, language="en")
@@ -161,8 +168,8 @@ def test_a_history_row_can_copy_a_row_queued_in_the_same_statement(alice):
     assert (row.reference, row.state, row.history_type, row.history_user_id) == ("CMP-2026-0777777", State.TRIAGE, "+", alice.pk)
 
 
-def test_a_statement_bound_here_quotes_its_values_as_psycopg_does(complaint_in):
-    """Values go into the WITH's text by psycopg's own literals: quotes, NUL-free text and JSON survive."""
+def test_values_with_quotes_and_json_survive_the_statement(complaint_in):
+    """The WITH's values go as parameters of a prepared statement, never into its text."""
     complaint = complaint_in(State.TRIAGE)
     notification = _acknowledgement(complaint)
     notification.subject = "It's 100% \"broken\"; DROP TABLE x; --"
@@ -173,3 +180,17 @@ def test_a_statement_bound_here_quotes_its_values_as_psycopg_does(complaint_in):
 
     stored = Notification.objects.get(pk=notification.pk)
     assert (stored.subject, stored.context) == (notification.subject, notification.context)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_the_filing_statements_are_prepared_once_per_connection(alice):
+    """config.database.prepared_cursor: after a filing or two, PostgreSQL holds the WITH and the
+    complaint's INSERT as prepared statements, and only binds them."""
+    for number in range(3):
+        services.complaint_file(customer=alice, filing=_filing(number))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [statement for (statement,) in cursor.fetchall()]
+
+    assert any(statement.startswith("WITH p0 AS (INSERT INTO") for statement in prepared)
+    assert any(statement.startswith('INSERT INTO "complaints_complaint"') for statement in prepared)
