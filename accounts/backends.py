@@ -17,9 +17,10 @@ class ProfileModelBackend(ModelBackend):
     caches its absence, so asking for it costs no query either.
 
     The query is the one `select_related("customer_profile").get(pk=…)` sends, but built once
-    per process (and prepared once per connection: config.database): the ORM compiled it again on every request, which cost more CPU than any other
-    step of signing a request in. The rows go through the fields' own converters and
-    `Model.from_db`, as the ORM's do (tests/accounts/test_backends.py holds them equal)."""
+    per process and prepared once per connection (config.database): the ORM compiled it again
+    on every request, which cost more CPU than any other step of signing a request in. The rows
+    go through the fields' own converters and `Model.from_db`, as the ORM's do
+    (tests/accounts/test_backends.py holds them equal)."""
 
     def get_user(self, user_id):
         user = _user_with_profile(user_id)

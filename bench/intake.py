@@ -154,18 +154,18 @@ CustomerProfile.objects.bulk_create(
     CustomerProfile(user=u, language="zh-hans" if u.pk % 2 else "en", email_verified_at=now) for u in users)
 group = Group.objects.get(name=Role.CUSTOMER)
 User.groups.through.objects.bulk_create(User.groups.through(user_id=u.pk, group_id=group.pk) for u in users)
-store, expires, keys, sessions = SessionStore(), now + timedelta(days=1), [], []
+store, expires, keys, sessions, contents = SessionStore(), now + timedelta(days=1), [], [], {}
 for user in users:
     key = store._get_new_session_key()
     data = {SESSION_KEY: str(user.pk), BACKEND_SESSION_KEY: "accounts.backends.ProfileModelBackend",
             HASH_SESSION_KEY: user.get_session_auth_hash()}
     sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expires))
     keys.append(key)
+    contents[key] = data
 Session.objects.bulk_create(sessions)
 engine = import_module(settings.SESSION_ENGINE)
 if hasattr(engine, "KEY_PREFIX"):  # cached_db: a sign-in writes the session to the cache too
-    datas = [store.decode(session.session_data) for session in sessions]
-    caches[settings.SESSION_CACHE_ALIAS].set_many({engine.KEY_PREFIX + key: data for key, data in zip(keys, datas)}, 86400)
+    caches[settings.SESSION_CACHE_ALIAS].set_many({engine.KEY_PREFIX + key: data for key, data in contents.items()}, 86400)
 print("\n".join(keys))
 """
 

@@ -89,13 +89,10 @@ def together(*reserve):
 
 
 def _insert_now(instances) -> None:
-    model = type(instances[0])
-    with_pk = instances[0].pk is not None or not model._meta.pk.db_returning
-    fields = _written_fields(model, with_pk)
-    params = [value for instance in instances for value in _values(fields, instance)]
+    rows = _Rows(instances)
     with prepared_cursor() as cursor:
-        cursor.execute(_insert_sql(model, connection.vendor, len(instances), with_pk), params)
-        if not with_pk:
+        cursor.execute(rows.sql(), rows.params())
+        if not rows.with_pk:
             for instance, (pk,) in zip(instances, cursor.fetchall(), strict=True):
                 instance.pk = pk
 
@@ -163,7 +160,7 @@ def _reserve_sql(models: tuple) -> str:
 
 
 class _Rows:
-    """Queued instances of one model, written as one INSERT of the WITH."""
+    """Instances of one model, written as one INSERT: now, or as a part of the WITH."""
 
     def __init__(self, instances):
         self.instances = instances
@@ -174,8 +171,9 @@ class _Rows:
     def shape(self):
         return (self.model, len(self.instances), self.with_pk, self.read_whole)
 
-    def sql(self, aliases) -> str:
-        return _insert_sql(self.model, "postgresql", len(self.instances), self.with_pk, "*" if self.read_whole else "")
+    def sql(self, aliases=None) -> str:
+        returning = "*" if self.read_whole else ""
+        return _insert_sql(self.model, connection.vendor, len(self.instances), self.with_pk, returning)
 
     def params(self) -> list:
         fields = _written_fields(self.model, self.with_pk)

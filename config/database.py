@@ -12,6 +12,8 @@ for a given shape; their values go as parameters.
 from contextlib import contextmanager
 
 from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor, register_tzloader
+from psycopg.pq import Format
 
 
 @contextmanager
@@ -23,9 +25,6 @@ def prepared_cursor(using: str = DEFAULT_DB_ALIAS):
         with connection.cursor() as cursor:
             yield cursor
         return
-    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, ServerBindingCursor, register_tzloader
-    from psycopg.pq import Format
-
     connection.ensure_connection()
     connection.validate_thread_sharing()
     raw = ServerBindingCursor(connection.connection)
